@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing libsysv needs, on Debian or Ubuntu,
+# when something is missing. The library itself needs only libc; the tools
+# below are for the build, the tests and the install check.
+set -euo pipefail
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v cc >/dev/null || need+=(gcc libc6-dev)
+command -v pkg-config >/dev/null || need+=(pkgconf)
+command -v nm >/dev/null || need+=(binutils)
+command -v readelf >/dev/null || need+=(binutils)
+command -v clang-format >/dev/null || need+=(clang-format)
+command -v ipcmk >/dev/null || need+=(util-linux)
+[ -f /usr/share/man/man2/semop.2.gz ] || need+=(manpages-dev)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "missing: ${need[*]} (install them with your package manager)" >&2
+  exit 1
+fi
+echo "installing: ${need[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"

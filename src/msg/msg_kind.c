@@ -1,0 +1,80 @@
+/* Message queues' entry in the common layer's per-kind table. */
+#include <errno.h>
+#include <string.h>
+#include <sys/msg.h>
+
+#include "../common/internal.h"
+
+static int msg_get(key_t key, int kflags)
+{
+    int id = msgget(key, kflags);
+    return id < 0 ? -errno : id;
+}
+
+static int msg_stat(int id_or_index, enum sysv__stat_how how, sysv_entry *out)
+{
+    static const int cmd[] = {
+        [SYSV__BY_ID] = IPC_STAT, [SYSV__BY_INDEX_ANY] = MSG_STAT_ANY, [SYSV__BY_INDEX] = MSG_STAT};
+    struct msqid_ds ds;
+    int rc = msgctl(id_or_index, cmd[how], &ds);
+    if (rc < 0)
+        return -errno;
+    int id = how == SYSV__BY_ID ? id_or_index : rc;
+
+    memset(out, 0, sizeof(*out));
+    out->kind = SYSV_MSG;
+    out->id = id;
+    sysv__perm_from_kernel(&ds.msg_perm, &out->perm);
+    out->size = ds.__msg_cbytes;
+    out->count = ds.msg_qnum;
+    out->cpid = ds.msg_lspid;
+    out->lpid = ds.msg_lrpid;
+    out->atime = ds.msg_stime;
+    out->dtime = ds.msg_rtime;
+    out->ctime = ds.msg_ctime;
+    return id;
+}
+
+static int msg_set_perm(int id, const sysv_perm *in)
+{
+    /* IPC_SET on a queue also sets msg_qbytes from the buffer, so the
+       current value must be read first or the capacity would be lost. */
+    struct msqid_ds ds;
+    if (msgctl(id, IPC_STAT, &ds) < 0)
+        return -errno;
+    sysv__perm_to_kernel(in, &ds.msg_perm);
+    return msgctl(id, IPC_SET, &ds) < 0 ? -errno : 0;
+}
+
+static int msg_rmid(int id)
+{
+    return msgctl(id, IPC_RMID, NULL) < 0 ? -errno : 0;
+}
+
+static int msg_max_index(void)
+{
+    struct msginfo info;
+    int rc = msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&info);
+    return rc < 0 ? -errno : rc;
+}
+
+static int msg_limits(sysv_limits *out)
+{
+    struct msginfo info;
+    if (msgctl(0, IPC_INFO, (struct msqid_ds *)(void *)&info) < 0)
+        return -errno;
+    out->msgmax = (size_t)info.msgmax;
+    out->msgmnb = (size_t)info.msgmnb;
+    out->msgmni = (size_t)info.msgmni;
+    return 0;
+}
+
+const sysv__kind_ops sysv__msg_ops = {
+    .kind = SYSV_MSG,
+    .get = msg_get,
+    .stat = msg_stat,
+    .set_perm = msg_set_perm,
+    .rmid = msg_rmid,
+    .max_index = msg_max_index,
+    .limits = msg_limits,
+};

@@ -1,0 +1,48 @@
+# cmake -DLIB=libsysv.so -DHEADERS=include/sysv -P check_exports.cmake
+# Passes when the shared library exports exactly the functions its public
+# headers declare with SYSV_API: nothing missing, nothing extra (internals
+# are sysv__ and hidden).
+execute_process(COMMAND nm -D --defined-only "${LIB}"
+  OUTPUT_VARIABLE nm_out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+string(REGEX MATCHALL "[0-9a-f]+ [A-Z] [^\n]+" rows "${nm_out}")
+set(exported)
+foreach(row IN LISTS rows)
+  string(REGEX REPLACE "^[0-9a-f]+ [A-Z] " "" sym "${row}")
+  # Toolchain and sanitizer runtime symbols are not ours.
+  if(sym MATCHES "^(_init|_fini|_edata|_end|__bss_start|__odr_asan|__asan|__ubsan)")
+    continue()
+  endif()
+  list(APPEND exported "${sym}")
+endforeach()
+
+file(GLOB headers "${HEADERS}/*.h")
+set(declared)
+foreach(h IN LISTS headers)
+  file(READ "${h}" text)
+  string(REGEX MATCHALL "SYSV_API[^;{(]*[ *](sysv_[a-z0-9_]+)\\(" decls "${text}")
+  foreach(d IN LISTS decls)
+    string(REGEX REPLACE ".*[ *](sysv_[a-z0-9_]+)\\($" "\\1" name "${d}")
+    list(APPEND declared "${name}")
+  endforeach()
+endforeach()
+
+list(SORT exported)
+list(SORT declared)
+set(extra ${exported})
+list(REMOVE_ITEM extra ${declared})
+set(missing ${declared})
+list(REMOVE_ITEM missing ${exported})
+list(LENGTH exported n)
+if(extra)
+  message(FATAL_ERROR "exported but not declared public: ${extra}")
+endif()
+if(missing)
+  message(FATAL_ERROR "declared SYSV_API but not exported: ${missing}")
+endif()
+if(n EQUAL 0)
+  message(FATAL_ERROR "no symbol found in ${LIB}")
+endif()
+message(STATUS "libsysv.so exports exactly its ${n} public functions")

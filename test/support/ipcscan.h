@@ -1,0 +1,29 @@
+/*
+ * Reads the IPC objects of the caller's IPC namespace from /proc/sysvipc,
+ * independently of the library under test, for the leak checks.
+ */
+#ifndef SYSV_TEST_IPCSCAN_H
+#define SYSV_TEST_IPCSCAN_H
+
+#include <sys/types.h>
+
+#include <sysv/ipc.h>
+
+typedef struct h_obj {
+    sysv_kind kind;
+    int id;
+    key_t key;
+    uid_t cuid;
+} h_obj;
+
+/* Fills out[0..cap) with the objects that exist now; returns how many
+   exist (possibly more than cap), or -errno if /proc/sysvipc is missing. */
+int h_scan(h_obj *out, int cap);
+
+/* IPC_RMID with raw calls; 0 or -errno. */
+int h_rmid(sysv_kind kind, int id);
+
+/* Whether an object with this id still exists (removed: 0). */
+int h_exists(sysv_kind kind, int id);
+
+#endif
