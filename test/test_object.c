@@ -513,6 +513,82 @@ TEST(list_stops_when_the_callback_returns_non_zero)
         CHECK_OK(sysv_remove(SYSV_MSG, q[i]));
 }
 
+struct order {
+    int last_kind, last_id, n;
+};
+
+static int check_order(const sysv_entry *e, void *arg)
+{
+    struct order *o = arg;
+    CHECK((int)e->kind >= o->last_kind);
+    if ((int)e->kind == o->last_kind)
+        CHECK(e->id > o->last_id);
+    o->last_kind = (int)e->kind;
+    o->last_id = e->id;
+    o->n++;
+    return 0;
+}
+
+TEST(list_goes_by_kind_then_id)
+{
+    int ids[6];
+    for (int i = 0; i < 6; i++)
+        ids[i] = i % 3 == 0   ? h_sem(SYSV_KEY_PRIVATE, 1, 0600)
+                 : i % 3 == 1 ? h_msg(SYSV_KEY_PRIVATE, 0600)
+                              : h_shm(SYSV_KEY_PRIVATE, 4096, 0600);
+    struct order o = {0, -1, 0};
+    CHECK_OK(sysv_list((sysv_kind)0, check_order, &o));
+    CHECK(o.n >= 6);
+    for (int i = 0; i < 6; i++)
+        CHECK_OK(sysv_remove(i % 3 == 0 ? SYSV_SEM : i % 3 == 1 ? SYSV_MSG : SYSV_SHM, ids[i]));
+}
+
+TEST(list_goes_by_id_when_slots_have_wrapped)
+{
+    if (!h_hermetic())
+        h_skip("needs a private IPC namespace (root): it cycles through every queue slot");
+    /* The kernel hands out slots cyclically, and a slot reused after the
+       cursor wraps gets a higher sequence number, so its id is higher
+       than the ids in later slots. Walk the cursor round once. */
+    int first = h_msg(SYSV_KEY_PRIVATE, 0600); /* slot 0, low id */
+    int second = h_msg(SYSV_KEY_PRIVATE, 0600);
+    CHECK_OK(sysv_remove(SYSV_MSG, first)); /* free slot 0 */
+    int wrapped = -1;
+    for (int i = 0; i < 70000 && wrapped < 0; i++) {
+        int id = msgget(IPC_PRIVATE, 0600);
+        CHECK(id >= 0);
+        if ((id & 0x7fff) == 0) /* slot 0 again, with the next sequence */
+            wrapped = h_track(SYSV_MSG, id);
+        else
+            CHECK_OK(msgctl(id, IPC_RMID, NULL));
+    }
+    CHECK(wrapped > second); /* lower slot, higher id */
+    struct order o = {0, -1, 0};
+    CHECK_OK(sysv_list(SYSV_MSG, check_order, &o));
+    CHECK_EQ(o.n, 2);
+    CHECK_OK(sysv_remove(SYSV_MSG, second));
+    CHECK_OK(sysv_remove(SYSV_MSG, wrapped));
+}
+
+static int remove_each(const sysv_entry *e, void *arg)
+{
+    const int *mine = arg;
+    for (int i = 0; i < 5; i++)
+        if (e->kind == SYSV_MSG && e->id == mine[i])
+            CHECK_OK(sysv_remove(SYSV_MSG, e->id));
+    return 0;
+}
+
+TEST(list_callback_may_remove_what_it_is_given)
+{
+    int q[5];
+    for (int i = 0; i < 5; i++)
+        q[i] = h_msg(SYSV_KEY_PRIVATE, 0600);
+    CHECK_OK(sysv_list(SYSV_MSG, remove_each, q));
+    for (int i = 0; i < 5; i++)
+        CHECK(!h_exists(SYSV_MSG, q[i]));
+}
+
 static int count_only(const sysv_entry *e, void *arg)
 {
     (void)e;

@@ -178,12 +178,13 @@ typedef struct sysv_entry {
                                    sem: last semop, 0, change */
 } sysv_entry;
 
-/* Calls fn(entry, arg) for each object of that kind (0: every kind, shm
-   then msg then sem) visible in this IPC namespace, in the kernel's slot
-   order, as ipcs prints them. Objects the caller cannot read are listed too
-   (SHM_STAT_ANY and friends, Linux 4.17 and later). Stops early when fn
-   returns non-zero, and returns that value; 0 when every object was seen.
-   Errors: -EINVAL (unknown kind, fn NULL); others from the kernel. */
+/* Calls fn(entry, arg) for each object of that kind (0: every kind: shm,
+   then msg, then sem) visible in this IPC namespace, by id, as ipcs lists
+   them. Objects the caller cannot read are listed too (Linux 4.17 and
+   later). The list is a snapshot taken before the first call, so fn may
+   remove objects. Stops early when fn returns non-zero, and returns that
+   value; 0 when every object was seen.
+   Errors: -EINVAL (unknown kind, fn NULL); -ENOMEM; others from the kernel. */
 SYSV_API int sysv_list(sysv_kind kind, int (*fn)(const sysv_entry *entry, void *arg), void *arg);
 
 /* ---- Kernel limits (IPC_INFO) ------------------------------------------ */

@@ -1,6 +1,8 @@
 /* Kind-generic operations on any IPC object: permission record, lookup,
    removal, listing. The per-kind calls come from the tables in src/<kind>/. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -93,10 +95,34 @@ int sysv_remove(sysv_kind kind, int id)
     return ops->rmid(id);
 }
 
-/* Visits every used slot of one kind. *_STAT_ANY lists objects the caller
-   cannot read, as ipcs does; where the kernel predates it (EINVAL on every
-   slot), plain *_STAT still lists the readable ones. */
-static int list_kind(const sysv__kind_ops *ops, int (*fn)(const sysv_entry *, void *), void *arg)
+/* A growing array of entries: sysv_list takes a snapshot first, so that it
+   can give the objects in id order and so that fn may remove objects (the
+   kernel's slots would shift under a live walk). */
+struct entries {
+    sysv_entry *v;
+    size_t n, cap;
+};
+
+static int push(struct entries *es, const sysv_entry *e)
+{
+    if (es->n == es->cap) {
+        size_t cap = es->cap ? es->cap * 2 : 64;
+        if (cap > SIZE_MAX / sizeof(*es->v))
+            return -ENOMEM;
+        sysv_entry *v = realloc(es->v, cap * sizeof(*v));
+        if (v == NULL)
+            return -ENOMEM;
+        es->v = v;
+        es->cap = cap;
+    }
+    es->v[es->n++] = *e;
+    return 0;
+}
+
+/* Every used slot of one kind. *_STAT_ANY lists objects the caller cannot
+   read, as ipcs does; where the kernel predates it (EINVAL on every slot),
+   plain *_STAT still lists the readable ones. */
+static int gather(const sysv__kind_ops *ops, struct entries *es)
 {
     int max = ops->max_index();
     if (max < 0)
@@ -111,28 +137,39 @@ static int list_kind(const sysv__kind_ops *ops, int (*fn)(const sysv_entry *, vo
             continue;
         if (id < 0)
             return id;
-        int stop = fn(&e, arg);
-        if (stop != 0)
-            return stop;
+        int rc = push(es, &e);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
 
+/* The kernel hands out slots cyclically; a slot reused after a wrap gets a
+   higher sequence number, so slot order and id order can differ. */
+static int by_kind_then_id(const void *a, const void *b)
+{
+    const sysv_entry *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 int sysv_list(sysv_kind kind, int (*fn)(const sysv_entry *entry, void *arg), void *arg)
 {
-    if (fn == NULL)
+    if (fn == NULL || (kind != 0 && sysv__kind(kind) == NULL))
         return -EINVAL;
-    if (kind != 0) {
-        const sysv__kind_ops *ops = sysv__kind(kind);
-        return ops == NULL ? -EINVAL : list_kind(ops, fn, arg);
-    }
     static const sysv_kind all[] = {SYSV_SHM, SYSV_MSG, SYSV_SEM};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        int rc = list_kind(sysv__kind(all[i]), fn, arg);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    struct entries es = {NULL, 0, 0};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && rc == 0; i++)
+        if (kind == 0 || kind == all[i])
+            rc = gather(sysv__kind(all[i]), &es);
+    if (rc == 0 && es.n > 1)
+        qsort(es.v, es.n, sizeof(*es.v), by_kind_then_id);
+    for (size_t i = 0; i < es.n && rc == 0; i++)
+        rc = fn(&es.v[i], arg);
+    free(es.v);
+    return rc;
 }
 
 int sysv_limits_get(sysv_limits *out)

@@ -18,6 +18,7 @@ static int sem_stat(int id_or_index, enum sysv__stat_how how, sysv_entry *out)
     static const int cmd[] = {
         [SYSV__BY_ID] = IPC_STAT, [SYSV__BY_INDEX_ANY] = SEM_STAT_ANY, [SYSV__BY_INDEX] = SEM_STAT};
     struct semid_ds ds;
+    memset(&ds, 0, sizeof(ds));
     union sysv__semun arg = {.buf = &ds};
     int rc = semctl(id_or_index, 0, cmd[how], arg);
     if (rc < 0)
@@ -60,6 +61,7 @@ static int sem_max_index(void)
 static int sem_limits(sysv_limits *out)
 {
     struct seminfo info;
+    memset(&info, 0, sizeof(info));
     union sysv__semun arg = {.info = &info};
     if (semctl(0, 0, IPC_INFO, arg) < 0)
         return -errno;
