@@ -11,7 +11,6 @@ command -v nm >/dev/null || need+=(binutils)
 command -v readelf >/dev/null || need+=(binutils)
 command -v clang-format >/dev/null || need+=(clang-format)
 command -v ipcmk >/dev/null || need+=(util-linux)
-[ -f /usr/share/man/man2/semop.2.gz ] || need+=(manpages-dev)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
