@@ -5,11 +5,14 @@
 set -euo pipefail
 need=()
 command -v cmake >/dev/null || need+=(cmake)
+command -v make >/dev/null || need+=(make)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v pkg-config >/dev/null || need+=(pkgconf)
 command -v nm >/dev/null || need+=(binutils)
 command -v readelf >/dev/null || need+=(binutils)
 command -v clang-format >/dev/null || need+=(clang-format)
+command -v clang-tidy >/dev/null || need+=(clang-tidy)
+command -v cppcheck >/dev/null || need+=(cppcheck)
 command -v ipcmk >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -87,9 +87,9 @@ SYSV_API int sysv_key_name(const char *name, key_t *out);
    for "path:", whatever sysv_key_path returns (-ENOENT, ...). */
 SYSV_API int sysv_key_parse(const char *text, key_t *out);
 
-/* Writes the key as ipcs prints it, "0x00001f2e" (10 characters and a NUL),
-   and returns the number of characters written (10).
-   Errors: -EINVAL (buf NULL); -ERANGE (cap below 11; buf then holds "" if
+/* Writes the key as ipcs prints it, "0x00001f2e": 10 characters and a NUL,
+   so cap must be at least SYSV_KEY_STRLEN (11). Returns 0.
+   Errors: -EINVAL (buf NULL, or cap below 11: buf then holds "" if
    cap > 0). */
 SYSV_API int sysv_key_format(key_t key, char *buf, size_t cap);
 
@@ -143,17 +143,17 @@ SYSV_API int sysv_perm_get(sysv_kind kind, int id, sysv_perm *out);
 /* Sets the object's owner uid, gid and mode from *in (IPC_SET); the other
    fields of *in are ignored. Read, modify, write: sysv_perm_get first.
    Only the owner, the creator or a privileged process may do it.
-   For a queue the capacity (msg_qbytes) is kept, which needs read
-   permission as well.
+   Needs no read permission, so an owner who set mode 0 can undo it. For a
+   queue the capacity (msg_qbytes) is kept.
    Errors: -EINVAL (unknown kind, negative id, in NULL, mode bits outside
    0777, a uid or gid that does not map, no such object); -EPERM (not owner
-   or creator); -EACCES (queue only: no read permission); -EIDRM. */
+   or creator); -EIDRM. */
 SYSV_API int sysv_perm_set(sysv_kind kind, int id, const sysv_perm *in);
 
 /* The id of the existing object with this key, without creating anything.
-   Errors: -ENOENT (no object has this key; a removed segment that is still
-   attached no longer has one); -EINVAL (unknown kind, or SYSV_KEY_PRIVATE,
-   which names no existing object). */
+   Errors: -ENOENT (no object has this key: SYSV_KEY_PRIVATE never finds
+   one, and a removed segment that is still attached no longer has one);
+   -EINVAL (unknown kind). */
 SYSV_API int sysv_lookup(sysv_kind kind, key_t key);
 
 /* Removes the object (IPC_RMID). A queue or set goes at once, and processes

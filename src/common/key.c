@@ -149,8 +149,9 @@ int sysv_key_format(key_t key, char *buf, size_t cap)
     if (cap < SYSV_KEY_STRLEN) {
         if (cap > 0)
             buf[0] = '\0';
-        return -ERANGE;
+        return -EINVAL;
     }
     /* key_t is a 32-bit int on Linux; ipcs prints its bit pattern. */
-    return snprintf(buf, cap, "0x%08x", (unsigned int)(uint32_t)key);
+    snprintf(buf, cap, "0x%08x", (unsigned int)(uint32_t)key);
+    return 0;
 }

@@ -38,6 +38,12 @@ void sysv__perm_to_kernel(const sysv_perm *in, struct ipc_perm *out)
     out->mode = in->mode;
 }
 
+void sysv__id_slots(int id, int out[2])
+{
+    out[0] = id & ((1 << 15) - 1);
+    out[1] = id & ((1 << 24) - 1);
+}
+
 int sysv__stat_any(sysv_kind kind, int id, sysv_entry *out)
 {
     const sysv__kind_ops *ops = sysv__kind(kind);
@@ -46,14 +52,11 @@ int sysv__stat_any(sysv_kind kind, int id, sysv_entry *out)
     int rc = ops->stat(id, SYSV__BY_ID, out);
     if (rc != -EACCES)
         return rc < 0 ? rc : 0;
-    /* The slot index is the id's low bits: 15 of them, or 24 under the
-       ipcmni_extend boot option. The id read back confirms the slot. */
-    static const int index_bits[] = {15, 24};
-    for (size_t i = 0; i < sizeof(index_bits) / sizeof(index_bits[0]); i++) {
-        int index = id & ((1 << index_bits[i]) - 1);
-        if (ops->stat(index, SYSV__BY_INDEX_ANY, out) == id)
+    int slots[2];
+    sysv__id_slots(id, slots);
+    for (int i = 0; i < 2; i++)
+        if (ops->stat(slots[i], SYSV__BY_INDEX_ANY, out) == id)
             return 0;
-    }
     return -EACCES;
 }
 
@@ -81,9 +84,12 @@ int sysv_perm_set(sysv_kind kind, int id, const sysv_perm *in)
 int sysv_lookup(sysv_kind kind, key_t key)
 {
     const sysv__kind_ops *ops = sysv__kind(kind);
-    /* A get with IPC_PRIVATE would create a new object, not find one. */
-    if (ops == NULL || key == SYSV_KEY_PRIVATE)
+    if (ops == NULL)
         return -EINVAL;
+    /* No existing object has the key IPC_PRIVATE, and a get with it would
+       create one instead of finding one. */
+    if (key == SYSV_KEY_PRIVATE)
+        return -ENOENT;
     return ops->get(key, 0);
 }
 

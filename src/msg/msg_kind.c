@@ -35,13 +35,33 @@ static int msg_stat(int id_or_index, enum sysv__stat_how how, sysv_entry *out)
     return id;
 }
 
+/* IPC_STAT, or MSG_STAT_ANY on the id's slot when we may not read the
+   queue: its owner may still change it, and must not need read access. */
+static int msg_read(int id, struct msqid_ds *ds)
+{
+    if (msgctl(id, IPC_STAT, ds) == 0)
+        return 0;
+    int rc = -errno;
+    if (rc != -EACCES)
+        return rc;
+    int slots[2];
+    sysv__id_slots(id, slots);
+    for (int i = 0; i < 2; i++)
+        if (msgctl(slots[i], MSG_STAT_ANY, ds) == id)
+            return 0;
+    return -EACCES;
+}
+
 static int msg_set_perm(int id, const sysv_perm *in)
 {
     /* IPC_SET on a queue also sets msg_qbytes from the buffer, so the
-       current value must be read first or the capacity would be lost. */
+       current value must be read first or the capacity would be lost. (A
+       capacity changed between the read and the write is overwritten:
+       IPC_SET has no way to leave a field alone.) */
     struct msqid_ds ds;
-    if (msgctl(id, IPC_STAT, &ds) < 0)
-        return -errno;
+    int rc = msg_read(id, &ds);
+    if (rc < 0)
+        return rc;
     sysv__perm_to_kernel(in, &ds.msg_perm);
     return msgctl(id, IPC_SET, &ds) < 0 ? -errno : 0;
 }

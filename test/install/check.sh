@@ -18,8 +18,9 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in include/sysv/sysv.h include/sysv/ipc.h include/sysv/version.h; do
   test -f "$prefix/$f" || { echo "missing $f"; exit 1; }
 done
-lib=$(dirname "$(find "$prefix" -name 'libsysv.so.0' | head -n 1)")
-test -n "$lib" || { echo "libsysv.so.0 not installed"; exit 1; }
+so=$(find "$prefix" -name 'libsysv.so.0' | head -n 1)
+test -n "$so" || { echo "libsysv.so.0 not installed"; exit 1; }
+lib=$(dirname "$so")
 readelf -d "$lib/libsysv.so" | grep -q 'SONAME.*\[libsysv\.so\.0\]' || { echo "bad SONAME"; exit 1; }
 test -f "$lib/libsysv.a" || { echo "libsysv.a not installed"; exit 1; }
 if nm -D "$lib/libsysv.so" | grep -q __asan; then

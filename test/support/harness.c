@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -218,7 +217,7 @@ void h_need_root(void)
 void h_drop_privileges(void)
 {
     if (geteuid() != 0)
-        h_fail(__FILE__, __LINE__, "h_drop_privileges needs root (call h_need_root first)");
+        return; /* not root, and no capabilities: nothing to drop */
     if (setgroups(0, NULL) != 0 || setgid(H_NOBODY) != 0 || setuid(H_NOBODY) != 0)
         h_fail(__FILE__, __LINE__, "dropping to uid %u: %s", (unsigned)H_NOBODY, strerror(errno));
     if (getuid() != H_NOBODY || geteuid() != H_NOBODY || getegid() != H_NOBODY)
@@ -244,11 +243,16 @@ int h_track(sysv_kind kind, int id)
 
 key_t h_key(void)
 {
-    /* 0x5e, then 16 bits of the runner's pid, then a counter: unique among
-       concurrently running test programs, which have distinct pids. */
-    unsigned n = __atomic_fetch_add(&ledger->key_counter, 1, __ATOMIC_SEQ_CST);
-    unsigned k = 0x5e000000u | ((unsigned)runner_pid & 0xffffu) << 8 | (n & 0xffu);
-    return (key_t)(int)k;
+    /* 0x5e, then 14 bits of the runner's pid and a 10-bit counter. In a
+       shared namespace two programs may still meet on a key (pid_max can
+       exceed 2^14), so a key some object already has is passed over. */
+    for (;;) {
+        unsigned n = __atomic_fetch_add(&ledger->key_counter, 1, __ATOMIC_SEQ_CST);
+        unsigned k = 0x5e000000u | ((unsigned)runner_pid & 0x3fffu) << 10 | (n & 0x3ffu);
+        key_t key = (key_t)(int)k;
+        if (hermetic || (shmget(key, 0, 0) < 0 && msgget(key, 0) < 0 && semget(key, 0, 0) < 0))
+            return key;
+    }
 }
 
 static int get_flags(key_t key, int mode)
@@ -388,16 +392,6 @@ static enum outcome run_one(int i, int timeout_s)
     return out;
 }
 
-static int enter_private_namespace(void)
-{
-    const char *env = getenv("SYSV_TEST_SHARED_NS");
-    if (env != NULL && strcmp(env, "1") == 0)
-        return 0;
-    if (geteuid() != 0)
-        return 0;
-    return unshare(CLONE_NEWIPC) == 0;
-}
-
 int main(int argc, char **argv)
 {
     ledger = mmap(NULL, sizeof(*ledger), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -418,11 +412,18 @@ int main(int argc, char **argv)
     if (t != NULL && atoi(t) > 0)
         timeout_s = atoi(t);
 
-    hermetic = enter_private_namespace();
+    int ns = h_private_ipc_namespace();
+    if (ns < 0) {
+        fprintf(stderr, "%s: setting up a user namespace failed half-way\n", argv[0]);
+        return 1;
+    }
+    hermetic = ns > 0;
     (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     printf("# %s: %s\n", argv[0],
-           hermetic ? "private IPC namespace: every object left behind is counted"
-                    : "shared IPC namespace: tracked objects are checked for leaks");
+           ns == 2   ? "private IPC namespace: every object left behind is counted"
+           : ns == 1 ? "private IPC namespace (via a user namespace, not root): every object "
+                       "left behind is counted"
+                     : "shared IPC namespace: tracked objects are checked for leaks");
 
     for (int a = 1; a < argc; a++) {
         int known = 0;

@@ -11,17 +11,19 @@
  * process it runs in with status 1 (in a test's own child too: the test
  * sees that through h_wait).
  *
- * Leak check: run as root, the program first moves into a private IPC
- * namespace, which starts empty, so after each test every object in it is
- * one the test left: all are counted, removed and reported as a failure.
- * Without root, objects recorded with h_track() (and by the h_shm/h_msg/
- * h_sem helpers) are checked instead, and the suite-level check (ctest's
- * leakcheck fixture) catches the rest.
+ * Leak check: the program first moves into a private IPC namespace (as
+ * root directly, otherwise through a user namespace), which starts empty,
+ * so after each test every object in it is one the test left: all are
+ * counted, removed and reported as a failure. Where no namespace can be
+ * had, objects recorded with h_track() (and by the h_shm/h_msg/h_sem
+ * helpers) are checked instead, and the suite-level check (ctest's
+ * leakcheck fixture) reports the rest.
  */
 #ifndef SYSV_TEST_HARNESS_H
 #define SYSV_TEST_HARNESS_H
 
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <sysv/ipc.h>
@@ -99,8 +101,10 @@ int h_wait_for(pid_t pid, int timeout_ms);
 /* Skips the test unless it runs as root (needed to become another user). */
 void h_need_root(void);
 
-/* In a child: become the unprivileged user "nobody" (uid and gid 65534),
-   so the kernel's permission checks apply. Requires root. */
+/* In a child: make the kernel's permission checks apply. As root, become
+   the user "nobody" (uid and gid 65534); otherwise the process is already
+   unprivileged and nothing changes. Tests that need a second user call
+   h_need_root() first. */
 void h_drop_privileges(void);
 #define H_NOBODY ((uid_t)65534)
 

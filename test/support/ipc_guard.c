@@ -4,18 +4,19 @@
  *
  *   sysv-ipc-guard begin STATE   note the objects that exist now
  *   sysv-ipc-guard end STATE     fail if this user made objects since
- *                                `begin` that still exist (they are listed
- *                                and removed)
+ *                                `begin` that still exist, and list them.
+ *                                It removes nothing: in a shared namespace
+ *                                they may belong to another program.
  *   sysv-ipc-guard run [--timeout S] -- CMD [ARG...]
- *                                run CMD; as root, in a private IPC
- *                                namespace, and fail if CMD leaves any
+ *                                run CMD in a private IPC namespace where
+ *                                one can be had (root, or a user
+ *                                namespace), and fail if CMD leaves any
  *                                object there; kill it past the deadline
  *
  * ctest runs `begin` before every test and `end` after all of them (a
  * fixture), so the check holds under `ctest -j` too.
  */
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,13 +93,17 @@ static int cmd_end(const char *state)
             old = before[j].kind == now_objs[i].kind && before[j].id == now_objs[i].id;
         if (old || now_objs[i].cuid != geteuid())
             continue;
-        fprintf(stderr, "sysv-ipc-guard: the suite left %s id %d (key 0x%08x): removing it\n",
+        fprintf(stderr,
+                "sysv-ipc-guard: made during the suite and still there: %s id %d (key 0x%08x)\n",
                 sysv_kind_name(now_objs[i].kind), now_objs[i].id, (unsigned)now_objs[i].key);
-        h_rmid(now_objs[i].kind, now_objs[i].id);
         leaked++;
     }
     if (leaked > 0) {
-        fprintf(stderr, "sysv-ipc-guard: FAILED: %d IPC object(s) left by the suite\n", leaked);
+        fprintf(stderr,
+                "sysv-ipc-guard: FAILED: %d IPC object(s) made by this user since the suite "
+                "began are still there (ipcs lists them; ipcrm removes one you know is the "
+                "suite's)\n",
+                leaked);
         return 1;
     }
     printf("sysv-ipc-guard: no IPC object left by the suite (%d existed before, %d now)\n", nb, n);
@@ -118,7 +123,12 @@ static int cmd_run(int argc, char **argv)
         return usage();
     char **cmd = argv + i + 1;
 
-    int hermetic = geteuid() == 0 && unshare(CLONE_NEWIPC) == 0;
+    int ns = h_private_ipc_namespace();
+    if (ns < 0) {
+        fprintf(stderr, "sysv-ipc-guard: setting up a user namespace failed half-way\n");
+        return 1;
+    }
+    int hermetic = ns > 0;
     pid_t pid = fork();
     if (pid < 0) {
         perror("fork");

@@ -1,12 +1,17 @@
 #include "ipcscan.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* /proc/sysvipc columns: key, id, perms, then kind-specific ones; cuid is
    column 9 for shm and msg (after size/cbytes, pids, counts, uid, gid) and
@@ -83,4 +88,45 @@ int h_exists(sysv_kind kind, int id)
         if (objs[i].kind == kind && objs[i].id == id)
             return 1;
     return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = write(fd, text, strlen(text));
+    int rc = n == (ssize_t)strlen(text) ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+int h_private_ipc_namespace(void)
+{
+    const char *env = getenv("SYSV_TEST_SHARED_NS");
+    if (env != NULL && strcmp(env, "1") == 0)
+        return 0;
+    if (geteuid() == 0)
+        return unshare(CLONE_NEWIPC) == 0 ? 2 : 0;
+
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0)
+        return 0;
+    char map[64];
+    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    if (write_file("/proc/self/setgroups", "deny") != 0 ||
+        write_file("/proc/self/uid_map", map) != 0)
+        return -1;
+    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    if (write_file("/proc/self/gid_map", map) != 0)
+        return -1;
+    /* The new user namespace gave us every capability in it, CAP_IPC_OWNER
+       included, which would bypass the IPC permission checks under test. */
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -1;
+    return 1;
 }

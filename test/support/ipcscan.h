@@ -26,4 +26,13 @@ int h_rmid(sysv_kind kind, int id);
 /* Whether an object with this id still exists (removed: 0). */
 int h_exists(sysv_kind kind, int id);
 
+/* Moves the calling (single-threaded) process into a new, empty IPC
+   namespace. As root that is unshare(CLONE_NEWIPC). Otherwise a new user
+   namespace comes with it, mapping only our own uid and gid, and every
+   capability it granted is dropped again, so the kernel's permission
+   checks apply as before. SYSV_TEST_SHARED_NS=1 turns this off.
+   Returns 2 (as root), 1 (through a user namespace) or 0 (not possible:
+   the caller stays in the shared namespace). */
+int h_private_ipc_namespace(void);
+
 #endif

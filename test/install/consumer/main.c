@@ -13,7 +13,7 @@ int main(void)
         fprintf(stderr, "headers %s, library %s\n", SYSV_VERSION_STRING, sysv_version());
         return 1;
     }
-    if (sysv_key_name("jobs", &key) != 0 || sysv_key_format(key, text, sizeof(text)) != 10 ||
+    if (sysv_key_name("jobs", &key) != 0 || sysv_key_format(key, text, sizeof(text)) != 0 ||
         strcmp(text, "0xe407107d") != 0) {
         fprintf(stderr, "unexpected key for \"jobs\": %s\n", text);
         return 1;
