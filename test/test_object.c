@@ -274,6 +274,12 @@ TEST(perm_set_rejects_bad_arguments)
         CHECK_ERR(sysv_perm_set(kind, id, &bad), EINVAL);
         bad.mode = 04600;
         CHECK_ERR(sysv_perm_set(kind, id, &bad), EINVAL);
+        bad = p;
+        bad.uid = (uid_t)-1; /* maps to no user */
+        CHECK_ERR(sysv_perm_set(kind, id, &bad), EINVAL);
+        bad = p;
+        bad.gid = (gid_t)-1;
+        CHECK_ERR(sysv_perm_set(kind, id, &bad), EINVAL);
         CHECK_ERR(sysv_perm_set(kind, id, NULL), EINVAL);
         CHECK_ERR(sysv_perm_set(kind, -1, &p), EINVAL);
         CHECK_ERR(sysv_perm_set((sysv_kind)0, id, &p), EINVAL);
