@@ -74,7 +74,7 @@ TEST(keys_are_unique_and_never_private)
 TEST(private_namespace_starts_empty)
 {
     if (!h_hermetic())
-        h_skip("not root: no private IPC namespace, the leak check uses tracked objects");
+        h_skip("no private IPC namespace here: the leak check uses tracked objects");
     h_obj objs[4];
     CHECK_EQ(h_scan(objs, 4), 0);
 }

@@ -7,7 +7,18 @@
  *   - 0 or a non-negative result on success, a negative errno on failure
  *     (-EINVAL, -EACCES, -EIDRM, ...); errno is never left for the caller.
  *     sysv_strerror() and sysv_errname() turn any such code into words.
- *   - Bad arguments give -EINVAL before any system call.
+ *   - Bad arguments (NULL pointers, sizes out of range, an index past the
+ *     set, unknown flag bits) give -EINVAL before any system call.
+ *   - Blocking calls take `const struct timespec *timeout`, a relative
+ *     interval; NULL waits forever, expiry is -ETIMEDOUT. SYSV_NOWAIT never
+ *     blocks (-EAGAIN); without SYSV_RESTART a signal handler that runs
+ *     makes the call return -EINTR, and no message or unit is lost or taken
+ *     twice. An object removed while a call waits on it gives -EIDRM.
+ *   - Handles are small structs the caller owns. Initialise them with their
+ *     *_INIT macro (id -1: id 0 is a real IPC id); every *_open sets id -1
+ *     before anything can fail, and *_remove / sysv_shm_detach on a handle
+ *     never opened return -EINVAL without a system call, so one cleanup path
+ *     is always safe.
  *   - Objects are created with mode SYSV_MODE_DEFAULT (0600) unless the
  *     caller passes a wider mode; the umask does not apply to IPC objects.
  *   - No hidden global state: every function is thread-safe.
@@ -142,12 +153,14 @@ SYSV_API int sysv_perm_get(sysv_kind kind, int id, sysv_perm *out);
 
 /* Sets the object's owner uid, gid and mode from *in (IPC_SET); the other
    fields of *in are ignored. Read, modify, write: sysv_perm_get first.
-   Only the owner, the creator or a privileged process may do it.
-   Needs no read permission, so an owner who set mode 0 can undo it. For a
-   queue the capacity (msg_qbytes) is kept.
+   Only the owner, the creator or a privileged process may do it. It needs
+   no read permission, so an owner who set mode 0 can undo it. For a queue
+   the capacity (msg_qbytes) is kept.
    Errors: -EINVAL (unknown kind, negative id, in NULL, mode bits outside
-   0777, a uid or gid that does not map, no such object); -EPERM (not owner
-   or creator); -EIDRM. */
+   0777, uid or gid (uid_t)-1 / (gid_t)-1 or otherwise unmapped, no such
+   object); -EPERM (not owner or creator; for a queue also when its
+   capacity is above a lowered msgmnb); -EACCES (a queue on a kernel before
+   4.17, or a security module refusing the read); -EIDRM. */
 SYSV_API int sysv_perm_set(sysv_kind kind, int id, const sysv_perm *in);
 
 /* The id of the existing object with this key, without creating anything.
@@ -179,7 +192,7 @@ typedef struct sysv_entry {
 } sysv_entry;
 
 /* Calls fn(entry, arg) for each object of that kind (0: every kind: shm,
-   then msg, then sem) visible in this IPC namespace, by id, as ipcs lists
+   then msg, then sem, each by id) visible in this IPC namespace, as ipcs lists
    them. Objects the caller cannot read are listed too (Linux 4.17 and
    later). The list is a snapshot taken before the first call, so fn may
    remove objects. Stops early when fn returns non-zero, and returns that

@@ -71,14 +71,11 @@ extern const sysv__kind_ops sysv__sem_ops;
 /* The table for a kind, or NULL when the kind is unknown. */
 const sysv__kind_ops *sysv__kind(sysv_kind kind);
 
-/* The two slot indexes an id can have: its low 15 bits, or its low 24
-   under the ipcmni_extend boot option. *_STAT_ANY on a slot returns the id
-   found there, which tells which guess was right. */
-void sysv__id_slots(int id, int out[2]);
-
-/* IPC_STAT by id, falling back to *_STAT_ANY on the id's slot when the
-   caller has no read permission, so that the owner can be checked anyway.
-   Returns 0 or a negative errno. */
+/* IPC_STAT by id, falling back to *_STAT_ANY when the caller has no read
+   permission, so that the owner can be checked anyway. *_STAT_ANY takes a
+   slot index, but the kernel keeps only an id's index bits, so the id
+   itself names its slot; the id it returns confirms the object is the
+   same. Returns 0 or a negative errno. */
 int sysv__stat_any(sysv_kind kind, int id, sysv_entry *out);
 
 /* struct ipc_perm to sysv_perm (mode keeps only the nine permission bits). */

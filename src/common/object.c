@@ -38,12 +38,6 @@ void sysv__perm_to_kernel(const sysv_perm *in, struct ipc_perm *out)
     out->mode = in->mode;
 }
 
-void sysv__id_slots(int id, int out[2])
-{
-    out[0] = id & ((1 << 15) - 1);
-    out[1] = id & ((1 << 24) - 1);
-}
-
 int sysv__stat_any(sysv_kind kind, int id, sysv_entry *out)
 {
     const sysv__kind_ops *ops = sysv__kind(kind);
@@ -52,12 +46,7 @@ int sysv__stat_any(sysv_kind kind, int id, sysv_entry *out)
     int rc = ops->stat(id, SYSV__BY_ID, out);
     if (rc != -EACCES)
         return rc < 0 ? rc : 0;
-    int slots[2];
-    sysv__id_slots(id, slots);
-    for (int i = 0; i < 2; i++)
-        if (ops->stat(slots[i], SYSV__BY_INDEX_ANY, out) == id)
-            return 0;
-    return -EACCES;
+    return ops->stat(id, SYSV__BY_INDEX_ANY, out) == id ? 0 : -EACCES;
 }
 
 int sysv_perm_get(sysv_kind kind, int id, sysv_perm *out)
@@ -77,6 +66,10 @@ int sysv_perm_set(sysv_kind kind, int id, const sysv_perm *in)
 {
     const sysv__kind_ops *ops = sysv__kind(kind);
     if (ops == NULL || id < 0 || in == NULL || (in->mode & ~(mode_t)0777) != 0)
+        return -EINVAL;
+    /* (uid_t)-1 and (gid_t)-1 name nobody (chown's "leave it"): the kernel
+       would say EINVAL too, but only after its owner check. */
+    if (in->uid == (uid_t)-1 || in->gid == (gid_t)-1)
         return -EINVAL;
     return ops->set_perm(id, in);
 }

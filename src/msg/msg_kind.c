@@ -44,12 +44,9 @@ static int msg_read(int id, struct msqid_ds *ds)
     int rc = -errno;
     if (rc != -EACCES)
         return rc;
-    int slots[2];
-    sysv__id_slots(id, slots);
-    for (int i = 0; i < 2; i++)
-        if (msgctl(slots[i], MSG_STAT_ANY, ds) == id)
-            return 0;
-    return -EACCES;
+    /* The kernel keeps only the id's index bits: the id names its slot,
+       and the id returned confirms the queue is the same one. */
+    return msgctl(id, MSG_STAT_ANY, ds) == id ? 0 : -EACCES;
 }
 
 static int msg_set_perm(int id, const sysv_perm *in)

@@ -412,18 +412,20 @@ int main(int argc, char **argv)
     if (t != NULL && atoi(t) > 0)
         timeout_s = atoi(t);
 
-    int ns = h_private_ipc_namespace();
+    char why[128];
+    int ns = h_private_ipc_namespace(why, sizeof(why));
     if (ns < 0) {
-        fprintf(stderr, "%s: setting up a user namespace failed half-way\n", argv[0]);
+        fprintf(stderr, "%s: setting up a user namespace failed half-way: %s\n", argv[0], why);
         return 1;
     }
     hermetic = ns > 0;
     (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    printf("# %s: %s\n", argv[0],
-           ns == 2   ? "private IPC namespace: every object left behind is counted"
-           : ns == 1 ? "private IPC namespace (via a user namespace, not root): every object "
-                       "left behind is counted"
-                     : "shared IPC namespace: tracked objects are checked for leaks");
+    if (ns > 0)
+        printf("# %s: private IPC namespace%s: every object left behind is counted\n", argv[0],
+               ns == 1 ? " (through a user namespace)" : "");
+    else
+        printf("# %s: shared IPC namespace (%s): tracked objects are checked for leaks\n", argv[0],
+               why);
 
     for (int a = 1; a < argc; a++) {
         int known = 0;

@@ -5,6 +5,7 @@
 #ifndef SYSV_TEST_IPCSCAN_H
 #define SYSV_TEST_IPCSCAN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include <sysv/ipc.h>
@@ -32,7 +33,8 @@ int h_exists(sysv_kind kind, int id);
    capability it granted is dropped again, so the kernel's permission
    checks apply as before. SYSV_TEST_SHARED_NS=1 turns this off.
    Returns 2 (as root), 1 (through a user namespace) or 0 (not possible:
-   the caller stays in the shared namespace). */
-int h_private_ipc_namespace(void);
+   the caller stays in the shared namespace, and why[] says why); -1 if it
+   failed half-way, which a trial in a child makes all but impossible. */
+int h_private_ipc_namespace(char *why, size_t cap);
 
 #endif
