@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,12 +13,11 @@
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ipcscan.h"
+#include "process.h"
 
 #define MAX_TESTS 512
 #define MAX_TRACKED 4096
@@ -134,64 +132,13 @@ pid_t h_fork(void (*fn)(void *arg), void *arg)
     return pid;
 }
 
-static int decode(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return 255;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until pid exits or timeout_ms pass: a pidfd when the kernel has
-   one (5.3 and later), else short naps between non-blocking waits. */
-static int wait_deadline(pid_t pid, int timeout_ms, int *status)
-{
-    long long deadline = now_ms() + timeout_ms;
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            int rc = -errno;
-            if (pidfd >= 0)
-                close(pidfd);
-            return rc;
-        }
-        long long left = deadline - now_ms();
-        if (left <= 0) {
-            if (pidfd >= 0)
-                close(pidfd);
-            return -ETIMEDOUT;
-        }
-        if (pidfd >= 0) {
-            struct pollfd p = {.fd = pidfd, .events = POLLIN};
-            (void)poll(&p, 1, (int)left);
-        } else {
-            struct timespec nap = {0, 2 * 1000 * 1000};
-            nanosleep(&nap, NULL);
-        }
-    }
-    if (pidfd >= 0)
-        close(pidfd);
-    return 0;
-}
-
 int h_wait_for(pid_t pid, int timeout_ms)
 {
     int status;
-    int rc = wait_deadline(pid, timeout_ms, &status);
+    int rc = h_wait_deadline(pid, timeout_ms, &status);
     if (rc < 0)
         return rc;
-    return decode(status);
+    return h_decode_status(status);
 }
 
 int h_wait(pid_t pid, int timeout_ms)
@@ -324,27 +271,12 @@ static int sweep(const char *name)
     return left;
 }
 
-/* Kills and reaps whatever the test's process group still holds (orphans
-   come to us: we are a child subreaper). Returns how many were running. */
-static int reap_group(pid_t pgid)
-{
-    int running = 0;
-    if (kill(-pgid, SIGKILL) != 0)
-        return 0; /* nothing left in the group */
-    int status;
-    pid_t r;
-    while ((r = waitpid(-pgid, &status, 0)) > 0 || (r < 0 && errno == EINTR))
-        if (r > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-            running++;
-    return running;
-}
-
 enum outcome { PASSED, FAILED, SKIPPED };
 
 static enum outcome run_one(int i, int timeout_s)
 {
     const char *name = tests[i].name;
-    long long t0 = now_ms();
+    long long t0 = h_now_ms();
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -359,7 +291,7 @@ static enum outcome run_one(int i, int timeout_s)
     setpgid(pid, pid); /* also here, so the group exists before we kill it */
 
     int status = 0, code;
-    int rc = wait_deadline(pid, timeout_s * 1000, &status);
+    int rc = h_wait_deadline(pid, timeout_s * 1000, &status);
     if (rc == -ETIMEDOUT) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
@@ -367,11 +299,11 @@ static enum outcome run_one(int i, int timeout_s)
         fprintf(stderr, "%s: still running after %d s: killed\n", name, timeout_s);
         code = 1;
     } else {
-        code = rc < 0 ? 1 : decode(status);
+        code = rc < 0 ? 1 : h_decode_status(status);
     }
-    int strays = reap_group(pid);
+    int strays = h_reap_group(pid); /* we are a child subreaper */
     int left = sweep(name);
-    double ms = (double)(now_ms() - t0);
+    double ms = (double)(h_now_ms() - t0);
 
     enum outcome out = code == 0 ? PASSED : code == SKIP_STATUS ? SKIPPED : FAILED;
     if (code > 128)

@@ -21,11 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ipcscan.h"
+#include "process.h"
 
 #define MAX_OBJS 8192
 #define NOBODY ((uid_t)65534) /* the harness's h_drop_privileges user */
@@ -134,6 +135,8 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     int hermetic = ns > 0;
+    /* Orphans of the command come to us, so h_reap_group can reap them. */
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     pid_t pid = fork();
     if (pid < 0) {
         perror("fork");
@@ -148,33 +151,24 @@ static int cmd_run(int argc, char **argv)
     setpgid(pid, pid);
 
     int status, code;
-    struct timespec nap = {0, 5 * 1000 * 1000};
-    long waited_ms = 0;
-    pid_t r;
-    while ((r = waitpid(pid, &status, WNOHANG)) == 0 && waited_ms < timeout_s * 1000L) {
-        nanosleep(&nap, NULL);
-        waited_ms += 5;
-    }
-    if (r == 0) {
-        fprintf(stderr, "sysv-ipc-guard: %s still running after %d s: killed\n", cmd[0], timeout_s);
+    int rc = h_wait_deadline(pid, timeout_s * 1000, &status);
+    if (rc == 0) {
+        code = h_decode_status(status);
+    } else {
+        if (rc == -ETIMEDOUT)
+            fprintf(stderr, "sysv-ipc-guard: %s still running after %d s: killed\n", cmd[0],
+                    timeout_s);
         kill(-pid, SIGKILL);
         waitpid(pid, &status, 0);
         code = 1;
-    } else {
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     /* Anything it left running is killed and reaped before the count, and
        fails the run: it could still be making objects. */
-    if (kill(-pid, SIGKILL) == 0) {
-        int strays = 0;
-        while (waitpid(-pid, &status, 0) > 0 || errno == EINTR)
-            strays++;
-        if (strays > 0) {
-            fprintf(stderr, "sysv-ipc-guard: %s left %d process(es) running: killed\n", cmd[0],
-                    strays);
-            if (code == 0)
-                code = 1;
-        }
+    int strays = h_reap_group(pid);
+    if (strays > 0) {
+        fprintf(stderr, "sysv-ipc-guard: %s left %d process(es) running: killed\n", cmd[0], strays);
+        if (code == 0)
+            code = 1;
     }
 
     if (hermetic) {
