@@ -2,12 +2,14 @@
  * libsysv: System V IPC (shared memory, message queues, semaphore sets)
  * behind one small, safe API. Include this one header for everything.
  *
- * Today it holds the common layer; the modules' headers (shm.h, msg.h,
- * sem.h, mutex.h) join it as each module lands.
+ * The common layer (keys, flags, permissions, errors) is <sysv/ipc.h>;
+ * each module has its own header: <sysv/shm.h> for shared memory. The
+ * remaining modules' headers (msg.h, sem.h, mutex.h) join as they land.
  */
 #ifndef SYSV_SYSV_H
 #define SYSV_SYSV_H
 
 #include <sysv/ipc.h>
+#include <sysv/shm.h>
 
 #endif /* SYSV_SYSV_H */

@@ -4,6 +4,7 @@
 #include <sys/shm.h>
 
 #include "../common/internal.h"
+#include "shm_private.h"
 
 static int shm_get(key_t key, int kflags)
 {
@@ -22,17 +23,19 @@ static int shm_stat(int id_or_index, enum sysv__stat_how how, sysv_entry *out)
         return -errno;
     int id = how == SYSV__BY_ID ? id_or_index : rc;
 
+    sysv_shm_status st;
+    sysv__shm_status_from_ds(&ds, &st);
     memset(out, 0, sizeof(*out));
     out->kind = SYSV_SHM;
     out->id = id;
-    sysv__perm_from_kernel(&ds.shm_perm, &out->perm);
-    out->size = ds.shm_segsz;
-    out->count = ds.shm_nattch;
-    out->cpid = ds.shm_cpid;
-    out->lpid = ds.shm_lpid;
-    out->atime = ds.shm_atime;
-    out->dtime = ds.shm_dtime;
-    out->ctime = ds.shm_ctime;
+    out->perm = st.perm;
+    out->size = st.size;
+    out->count = st.nattch;
+    out->cpid = st.cpid;
+    out->lpid = st.lpid;
+    out->atime = st.atime;
+    out->dtime = st.dtime;
+    out->ctime = st.ctime;
     return id;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
@@ -153,6 +154,45 @@ int h_wait(pid_t pid, int timeout_ms)
     if (rc < 0)
         h_fail(__FILE__, __LINE__, "waitpid(%ld): %s", (long)pid, sysv_errname(rc));
     return rc;
+}
+
+void h_gate_init(h_gate *g)
+{
+    if (pipe(g->fd) < 0)
+        h_fail(__FILE__, __LINE__, "pipe: %s", strerror(errno));
+}
+
+void h_gate_open(h_gate *g)
+{
+    char c = 'g';
+    ssize_t n;
+    while ((n = write(g->fd[1], &c, 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1)
+        h_fail(__FILE__, __LINE__, "gate write: %s", strerror(errno));
+}
+
+void h_gate_pass(h_gate *g, int timeout_ms)
+{
+    struct pollfd p = {.fd = g->fd[0], .events = POLLIN};
+    long long deadline = h_now_ms() + timeout_ms;
+    for (;;) {
+        long long left = deadline - h_now_ms();
+        int rc = poll(&p, 1, left > 0 ? (int)left : 0);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            h_fail(__FILE__, __LINE__, "gate poll: %s", strerror(errno));
+        if (rc == 0)
+            h_fail(__FILE__, __LINE__, "gate not opened within %d ms", timeout_ms);
+        break;
+    }
+    char c;
+    ssize_t n;
+    while ((n = read(g->fd[0], &c, 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1)
+        h_fail(__FILE__, __LINE__, "gate read: the other side closed it or failed (%zd)", n);
 }
 
 void h_need_root(void)

@@ -98,6 +98,17 @@ int h_wait(pid_t pid, int timeout_ms);
    running (for tests that expect a child to stay blocked). */
 int h_wait_for(pid_t pid, int timeout_ms);
 
+/* A one-way signal between processes: a pipe. Make it before fork; one side
+   calls h_gate_open, the other h_gate_pass, which returns once the gate was
+   opened (one byte per opening) and fails the test after timeout_ms. Use it
+   to order events instead of sleeping. */
+typedef struct h_gate {
+    int fd[2];
+} h_gate;
+void h_gate_init(h_gate *g);
+void h_gate_open(h_gate *g);
+void h_gate_pass(h_gate *g, int timeout_ms);
+
 /* Skips the test unless it runs as root (needed to become another user). */
 void h_need_root(void);
 
