@@ -3,13 +3,15 @@
  * behind one small, safe API. Include this one header for everything.
  *
  * The common layer (keys, flags, permissions, errors) is <sysv/ipc.h>;
- * each module has its own header: <sysv/shm.h> for shared memory. The
- * remaining modules' headers (msg.h, sem.h, mutex.h) join as they land.
+ * each module has its own header: <sysv/shm.h> for shared memory,
+ * <sysv/msg.h> for message queues. The semaphore headers (sem.h, mutex.h)
+ * join when that module lands.
  */
 #ifndef SYSV_SYSV_H
 #define SYSV_SYSV_H
 
 #include <sysv/ipc.h>
+#include <sysv/msg.h>
 #include <sysv/shm.h>
 
 #endif /* SYSV_SYSV_H */

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 #include <sys/ipc.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <sysv/ipc.h>
 
@@ -82,6 +84,43 @@ int sysv__stat_any(sysv_kind kind, int id, sysv_entry *out);
 void sysv__perm_from_kernel(const struct ipc_perm *in, sysv_perm *out);
 /* Copies uid, gid and mode into a struct ipc_perm about to go to IPC_SET. */
 void sysv__perm_to_kernel(const sysv_perm *in, struct ipc_perm *out);
+
+/* ---- Blocking calls: timeouts, SYSV_NOWAIT, SYSV_RESTART (wait.c) ------- */
+
+/* -EINVAL unless timeout is NULL or a valid relative interval (tv_sec >= 0,
+   0 <= tv_nsec < 1e9); 0 otherwise. Call it before any system call. */
+int sysv__timeout_check(const struct timespec *timeout);
+
+/* An absolute point on CLOCK_MONOTONIC. */
+typedef struct sysv__deadline {
+    struct timespec at;
+} sysv__deadline;
+
+/* Now plus a checked timeout (saturating, never wrapping). 0 or -errno. */
+int sysv__deadline_start(sysv__deadline *d, const struct timespec *timeout);
+
+/* The time left until the deadline in *left, or -ETIMEDOUT once it has
+   passed: what semtimedop needs when it is restarted after a signal. */
+int sysv__deadline_left(const sysv__deadline *d, struct timespec *left);
+
+/* One try of a blocking operation: the kernel call with IPC_NOWAIT when
+   nowait is set, without it otherwise. Returns its result or a negative
+   errno. */
+typedef ssize_t (*sysv__attempt_fn)(void *arg, int nowait);
+
+/* Runs a blocking operation under the conventions of every libsysv call:
+     SYSV_NOWAIT     one attempt that does not block;
+     timeout NULL    one blocking attempt, repeated after -EINTR only with
+                     SYSV_RESTART (and only then);
+     a timeout       attempts that do not block, with sleeps between them,
+                     until one does not return -would_block (the errno the
+                     attempt gives when it would have blocked: EAGAIN,
+                     ENOMSG) or the deadline passes (-ETIMEDOUT). A signal
+                     handler that runs during a sleep gives -EINTR unless
+                     SYSV_RESTART. wait.c explains the design and its bounds.
+   flags may hold other bits; only SYSV_NOWAIT and SYSV_RESTART are read. */
+ssize_t sysv__wait(sysv__attempt_fn attempt, void *arg, int flags, const struct timespec *timeout,
+                   int would_block);
 
 /* ---- Keys -------------------------------------------------------------- */
 

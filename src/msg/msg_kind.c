@@ -4,6 +4,7 @@
 #include <sys/msg.h>
 
 #include "../common/internal.h"
+#include "msg_private.h"
 
 static int msg_get(key_t key, int kflags)
 {
@@ -21,23 +22,23 @@ static int msg_stat(int id_or_index, enum sysv__stat_how how, sysv_entry *out)
         return -errno;
     int id = how == SYSV__BY_ID ? id_or_index : rc;
 
+    sysv_msg_status st;
+    sysv__msg_status_from_ds(&ds, &st);
     memset(out, 0, sizeof(*out));
     out->kind = SYSV_MSG;
     out->id = id;
-    sysv__perm_from_kernel(&ds.msg_perm, &out->perm);
-    out->size = ds.__msg_cbytes;
-    out->count = ds.msg_qnum;
-    out->cpid = ds.msg_lspid;
-    out->lpid = ds.msg_lrpid;
-    out->atime = ds.msg_stime;
-    out->dtime = ds.msg_rtime;
-    out->ctime = ds.msg_ctime;
+    out->perm = st.perm;
+    out->size = st.cbytes;
+    out->count = st.qnum;
+    out->cpid = st.lspid;
+    out->lpid = st.lrpid;
+    out->atime = st.stime;
+    out->dtime = st.rtime;
+    out->ctime = st.ctime;
     return id;
 }
 
-/* IPC_STAT, or MSG_STAT_ANY on the id's slot when we may not read the
-   queue: its owner may still change it, and must not need read access. */
-static int msg_read(int id, struct msqid_ds *ds)
+int sysv__msg_read(int id, struct msqid_ds *ds)
 {
     if (msgctl(id, IPC_STAT, ds) == 0)
         return 0;
@@ -56,7 +57,7 @@ static int msg_set_perm(int id, const sysv_perm *in)
        capacity changed between the read and the write is overwritten:
        IPC_SET has no way to leave a field alone.) */
     struct msqid_ds ds;
-    int rc = msg_read(id, &ds);
+    int rc = sysv__msg_read(id, &ds);
     if (rc < 0)
         return rc;
     sysv__perm_to_kernel(in, &ds.msg_perm);

@@ -195,6 +195,37 @@ void h_gate_pass(h_gate *g, int timeout_ms)
         h_fail(__FILE__, __LINE__, "gate read: the other side closed it or failed (%zd)", n);
 }
 
+/* The system call pid sleeps in, or -1 when it runs or cannot be read. */
+static long blocked_in(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    long nr = -1;
+    if (fscanf(f, "%ld", &nr) != 1) /* "running" */
+        nr = -1;
+    fclose(f);
+    return nr;
+}
+
+void h_wait_syscall(pid_t pid, long nr, int timeout_ms)
+{
+    long long deadline = h_now_ms() + timeout_ms;
+    for (;;) {
+        long now_in = blocked_in(pid);
+        if (now_in == nr)
+            return;
+        if (h_now_ms() > deadline)
+            h_fail(__FILE__, __LINE__,
+                   "process %ld not blocked in system call %ld within %d ms (in %ld)", (long)pid,
+                   nr, timeout_ms, now_in);
+        /* Polls a condition with a deadline; orders nothing by time. */
+        poll(NULL, 0, 1);
+    }
+}
+
 void h_need_root(void)
 {
     if (geteuid() != 0)

@@ -109,6 +109,12 @@ void h_gate_init(h_gate *g);
 void h_gate_open(h_gate *g);
 void h_gate_pass(h_gate *g, int timeout_ms);
 
+/* Waits until process pid sleeps inside system call nr (SYS_msgrcv,
+   SYS_semop, ...), read from /proc/PID/syscall: the way to know that a
+   child has really blocked before signalling it or removing what it waits
+   on. Fails the test after timeout_ms. */
+void h_wait_syscall(pid_t pid, long nr, int timeout_ms);
+
 /* Skips the test unless it runs as root (needed to become another user). */
 void h_need_root(void);
 
