@@ -20,13 +20,17 @@
  * Waiting: with timeout NULL a call blocks in the kernel as long as it
  * must; SYSV_NOWAIT never blocks; a timeout makes the call return
  * -ETIMEDOUT once it has passed, having sent or taken nothing. The kernel
- * has no timed msgsnd/msgrcv, so a timed call polls with short sleeps
- * (from 20 us, doubling to 1 ms): it returns within about a tenth of a
- * millisecond after its deadline, uses almost no CPU while it waits, and may
- * see a message up to 1 ms after it arrives. A signal handler that runs
- * while a call waits makes it return -EINTR unless SYSV_RESTART is given;
- * no message is lost or taken twice either way. A queue removed under a
- * waiting call gives -EIDRM.
+ * has no timed msgsnd/msgrcv, so a timed call tries without blocking and
+ * sleeps between tries (20 us, doubling to 2 ms): it returns about a tenth
+ * of a millisecond after its deadline (the scheduler permitting), costs a
+ * percent or two of one core while it waits, and may see a message up to
+ * 2 ms after it arrives.
+ *
+ * Signals: a handler that runs while a call waits (blocked in the kernel,
+ * or sleeping between tries) makes it return -EINTR, or go on waiting
+ * with the time left when SYSV_RESTART is given; no message is lost or
+ * taken twice either way. A queue removed under a waiting call gives
+ * -EIDRM.
  */
 #ifndef SYSV_MSG_H
 #define SYSV_MSG_H

@@ -22,9 +22,11 @@
  *     end at the deadline, then one last attempt runs: the call returns
  *     -ETIMEDOUT within one sleep's overshoot (the timer slack, 50 us by
  *     default, plus the wake-up) and one system call after the deadline.
+ *     Measured on a shared 2-vCPU VM: median 0.1 ms late; the slowest
+ *     1% were 2 to 4 ms late, when the VM did not run the process.
  *   - No core is kept busy. Sleeps start at SLEEP_MIN_NS and double up to
- *     SLEEP_MAX_NS, so a long wait costs about a thousand short wake-ups a
- *     second, a fraction of a percent of one core.
+ *     SLEEP_MAX_NS, so a long wait costs about 500 wake-ups a second:
+ *     1.5% of one core on that VM, where a wake-up costs some 30 us.
  *   The price: while a timed call waits, a message that arrives is seen at
  *   the next attempt, up to SLEEP_MAX_NS later than a blocked msgrcv would
  *   see it. Calls without a timeout block in the kernel and pay nothing:
@@ -43,7 +45,7 @@
 
 #define NS_PER_S 1000000000L
 #define SLEEP_MIN_NS 20000L   /* 20 us: the first pause after a failed attempt */
-#define SLEEP_MAX_NS 1000000L /* 1 ms: the longest pause, and the added latency */
+#define SLEEP_MAX_NS 2000000L /* 2 ms: the longest pause, and the added latency */
 
 int sysv__timeout_check(const struct timespec *timeout)
 {
