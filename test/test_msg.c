@@ -867,3 +867,20 @@ TEST_MULTIPROC(four_producers_four_consumers_deliver_each_message_once)
     drop(&load->q);
     munmap(load, sizeof(*load));
 }
+
+TEST(open_id_fills_the_handle_from_the_kernel)
+{
+    key_t key = h_key();
+    int id = h_msg(key, 0600);
+    sysv_msgq q = {.id = 77};
+    CHECK_OK(sysv_msg_open_id(&q, id));
+    CHECK_EQ(q.id, id);
+    CHECK_EQ(q.key, key);
+    send_str(&q, 3, "by id");
+    expect(&q, 0, 0, 3, "by id");
+    drop(&q);
+    CHECK_ERR(sysv_msg_open_id(&q, id), EINVAL); /* gone */
+    CHECK_EQ(q.id, -1);
+    CHECK_ERR(sysv_msg_open_id(&q, -5), EINVAL);
+    CHECK_ERR(sysv_msg_open_id(NULL, id), EINVAL);
+}

@@ -658,3 +658,32 @@ TEST(lookup_and_perm_get_find_a_library_segment)
     CHECK_EQ(sysv_lookup(SYSV_SHM, shm.key), shm.id);
     drop(&shm);
 }
+
+TEST(open_id_fills_the_handle_from_the_kernel)
+{
+    key_t key = h_key();
+    int id = h_shm(key, 2500, 0600);
+    sysv_shm shm = {.id = 5, .addr = &key};
+    CHECK_OK(sysv_shm_open_id(&shm, id));
+    CHECK_EQ(shm.id, id);
+    CHECK_EQ(shm.key, key);
+    CHECK_EQ(shm.size, 2500);
+    CHECK(shm.addr == NULL);
+    CHECK_OK(sysv_shm_attach(&shm, 0));
+
+    /* A removed segment still attached somewhere: its key is gone, its id
+       still attaches. */
+    CHECK_OK(sysv_shm_remove(&shm));
+    sysv_shm other = SYSV_SHM_INIT;
+    CHECK_OK(sysv_shm_open_id(&other, id));
+    CHECK_EQ(other.key, SYSV_KEY_PRIVATE);
+    CHECK_EQ(other.size, 2500);
+    CHECK_OK(sysv_shm_attach(&other, SYSV_SHM_RDONLY));
+    CHECK_OK(sysv_shm_detach(&other));
+    CHECK_OK(sysv_shm_detach(&shm));
+
+    CHECK_ERR(sysv_shm_open_id(&other, id), EINVAL); /* freed */
+    CHECK_EQ(other.id, -1);
+    CHECK_ERR(sysv_shm_open_id(&other, -1), EINVAL);
+    CHECK_ERR(sysv_shm_open_id(NULL, id), EINVAL);
+}

@@ -74,6 +74,13 @@ typedef struct sysv_msgq {
    -EEXIST; -EACCES; -EPERM (SYSV_OWNED); -ENOSPC (too many queues). */
 SYSV_API int sysv_msg_open(sysv_msgq *q, key_t key, int flags, mode_t mode);
 
+/* Fills the handle for the queue with this id (a msqid that ipcs printed or
+   another process passed on), without a get operation; q->key comes from
+   the kernel. Needs no read permission: each call checks its own access.
+   Sets q->id to -1 first.
+   Errors: -EINVAL (q NULL, id negative, no such queue); -EIDRM. */
+SYSV_API int sysv_msg_open_id(sysv_msgq *q, int id);
+
 /* Sends len bytes of data as one message of this type (> 0). Blocks while
    the queue is full, unless SYSV_NOWAIT (-EAGAIN) or until the timeout
    (-ETIMEDOUT, nothing sent). flags: SYSV_NOWAIT, SYSV_RESTART.

@@ -69,6 +69,14 @@ typedef struct sysv_shm {
    -ENOMEM (kernel limits). */
 SYSV_API int sysv_shm_open(sysv_shm *shm, key_t key, size_t size, int flags, mode_t mode);
 
+/* Fills the handle for the segment with this id (a shmid that ipcs printed
+   or another process passed on), without a get operation: shm->size and
+   shm->key come from the kernel (the key is 0 once the segment is marked
+   for removal; such a segment can still be attached by id). Needs no read
+   permission; sysv_shm_attach checks the access. Sets shm->id to -1 first.
+   Errors: -EINVAL (shm NULL, id negative, no such segment); -EIDRM. */
+SYSV_API int sysv_shm_open_id(sysv_shm *shm, int id);
+
 /* Maps the segment into this process (shmat) and sets shm->addr; with
    SYSV_SHM_RDONLY the mapping is read-only and sysv_shm_write refuses it.
    A segment already marked for removal can still be attached by id.

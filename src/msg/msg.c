@@ -58,6 +58,21 @@ int sysv_msg_open(sysv_msgq *q, key_t key, int flags, mode_t mode)
     return 0;
 }
 
+int sysv_msg_open_id(sysv_msgq *q, int id)
+{
+    if (q == NULL)
+        return -EINVAL;
+    q->id = -1;
+    q->key = SYSV_KEY_PRIVATE;
+    sysv_entry e;
+    int rc = sysv__stat_any(SYSV_MSG, id, &e); /* -EINVAL for a negative id */
+    if (rc < 0)
+        return rc;
+    q->id = id;
+    q->key = e.perm.key;
+    return 0;
+}
+
 /* ---- send -------------------------------------------------------------- */
 
 struct send_op {

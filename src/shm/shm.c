@@ -15,29 +15,49 @@ static int shm_get_sized(key_t key, int kflags, void *arg)
     return id < 0 ? -errno : id;
 }
 
-int sysv_shm_open(sysv_shm *shm, key_t key, size_t size, int flags, mode_t mode)
+static void shm_reset(sysv_shm *shm, key_t key)
 {
-    if (shm == NULL)
-        return -EINVAL;
     shm->id = -1;
     shm->key = key;
     shm->size = 0;
     shm->addr = NULL;
     shm->attach_flags = 0;
+}
 
-    int id = sysv__open(SYSV_SHM, key, flags, mode, shm_get_sized, &size);
-    if (id < 0)
-        return id;
-    /* The real size: the caller may have passed 0, or less than the
-       segment holds. A caller who may only write still learns it through
-       SHM_STAT_ANY. */
+/* Completes a handle from the kernel's record of segment id. The real size:
+   the caller may have passed 0, or less than the segment holds. A caller
+   who may only write still learns it through SHM_STAT_ANY. */
+static int shm_fill(sysv_shm *shm, int id)
+{
     sysv_entry e;
     int rc = sysv__stat_any(SYSV_SHM, id, &e);
     if (rc < 0)
         return rc;
     shm->id = id;
+    shm->key = e.perm.key;
     shm->size = e.size;
     return 0;
+}
+
+int sysv_shm_open(sysv_shm *shm, key_t key, size_t size, int flags, mode_t mode)
+{
+    if (shm == NULL)
+        return -EINVAL;
+    shm_reset(shm, key);
+    int id = sysv__open(SYSV_SHM, key, flags, mode, shm_get_sized, &size);
+    if (id < 0)
+        return id;
+    return shm_fill(shm, id);
+}
+
+int sysv_shm_open_id(sysv_shm *shm, int id)
+{
+    if (shm == NULL)
+        return -EINVAL;
+    shm_reset(shm, SYSV_KEY_PRIVATE);
+    if (id < 0)
+        return -EINVAL;
+    return shm_fill(shm, id);
 }
 
 int sysv_shm_attach(sysv_shm *shm, int attach_flags)
