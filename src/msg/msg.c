@@ -132,6 +132,10 @@ int sysv_msg_send(const sysv_msgq *q, long type, const void *data, size_t len, i
     struct kmsg_small small;
     struct kmsg *msg = (struct kmsg *)(void *)&small;
     if (len > STACK_PAYLOAD) {
+        /* Past the default limit: ask for the real one before allocating
+           and copying what the kernel may refuse anyway. */
+        if (len > msgmax())
+            return -EMSGSIZE;
         msg = kmsg_alloc(len);
         if (msg == NULL)
             return -ENOMEM;
