@@ -22,8 +22,8 @@
  * -ETIMEDOUT once it has passed, having sent or taken nothing. The kernel
  * has no timed msgsnd/msgrcv, so a timed call tries without blocking and
  * sleeps between tries (20 us, doubling to 2 ms): it returns about a tenth
- * of a millisecond after its deadline (the scheduler permitting), costs a
- * percent or two of one core while it waits, and may see a message up to
+ * of a millisecond after its deadline (the scheduler permitting), costs
+ * about a percent of one core while it waits, and may see a message up to
  * 2 ms after it arrives.
  *
  * Signals: a handler that runs while a call waits (blocked in the kernel,
@@ -107,7 +107,7 @@ SYSV_API int sysv_msg_send(const sysv_msgq *q, long type, const void *data, size
    message's length first. flags: SYSV_NOWAIT, SYSV_RESTART,
    SYSV_MSG_EXCEPT, SYSV_MSG_TRUNCATE.
    Errors: -EINVAL (q or buf NULL, not open, unknown flags, SYSV_MSG_EXCEPT
-   without a type > 0, type LONG_MIN, bad timeout, no such queue); -ENOMSG
+   without a type > 0, bad timeout, no such queue); -ENOMSG
    (SYSV_NOWAIT and nothing matches); -ETIMEDOUT; -E2BIG; -EINTR; -EIDRM;
    -EACCES (no read permission); -ENOMEM. */
 SYSV_API ssize_t sysv_msg_recv(const sysv_msgq *q, long type, void *buf, size_t cap, long *got_type,

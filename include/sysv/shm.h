@@ -60,7 +60,10 @@ typedef struct sysv_shm {
    segment's real size either way. mode gives the permissions of a new
    segment (0: SYSV_MODE_DEFAULT) and, for an existing one, the access this
    caller asks for: the default asks for read and write, 0400 for reading
-   only. Sets shm->id to -1 first, so a handle stays safe to clean up.
+   only. Sets shm->id to -1 first, so a handle stays safe to clean up (and
+   forgets any attachment the handle had: detach first). In the rare case
+   that the segment was opened but its size could not be read, shm->id is
+   set and the error returned, so the caller can still remove it.
    Errors: -EINVAL (shm NULL, unknown flags, mode outside 0777, size 0 or
    outside the kernel's limits for a new segment, or an existing segment
    smaller than size); -ENOENT (no segment and no SYSV_CREATE); -EEXIST

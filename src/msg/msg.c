@@ -94,8 +94,8 @@ static ssize_t send_einval(const struct send_op *op)
 }
 
 /* A message larger than the queue's capacity waits for room that can
-   never come; say so instead of EAGAIN for ever. Read only when the queue
-   is found full, on the first try. */
+   never come; say so instead of EAGAIN, or blocking, for ever. Read only
+   when the queue is found full, on the first try. */
 static ssize_t send_full(const struct send_op *op)
 {
     struct msqid_ds ds;
@@ -144,7 +144,16 @@ int sysv_msg_send(const sysv_msgq *q, long type, const void *data, size_t len, i
     memcpy(msg->mtext, data, len);
 
     struct send_op op = {q->id, msg, len, 0};
-    int rc = (int)sysv__wait(send_attempt, &op, flags, timeout, EAGAIN);
+    int rc = -EAGAIN;
+    if (!(flags & SYSV_NOWAIT) && timeout == NULL) {
+        /* Before blocking, one try that does not: it costs nothing when
+           the queue has room, and when it is full it finds a message that
+           could never fit (send_full), which would otherwise block for
+           ever. */
+        rc = (int)send_attempt(&op, 1);
+    }
+    if (rc == -EAGAIN)
+        rc = (int)sysv__wait(send_attempt, &op, flags, timeout, EAGAIN);
     if (msg != (struct kmsg *)(void *)&small)
         free(msg);
     return rc;
@@ -172,6 +181,7 @@ static int grow(struct recv_op *op)
         room = op->cap;
     if (room <= op->room)
         return -E2BIG; /* msgmax was lowered under a queued message */
+    free(op->heap);    /* a smaller one, if msgmax grew while we waited */
     op->heap = kmsg_alloc(room);
     if (op->heap == NULL)
         return -ENOMEM;
@@ -209,9 +219,10 @@ ssize_t sysv_msg_recv(const sysv_msgq *q, long type, void *buf, size_t cap, long
     const int known = SYSV_NOWAIT | SYSV_RESTART | SYSV_MSG_EXCEPT | SYSV_MSG_TRUNCATE;
     if (q == NULL || q->id < 0 || buf == NULL || (flags & ~known) != 0)
         return -EINVAL;
-    /* The kernel ignores MSG_EXCEPT unless type > 0, and cannot negate
-       LONG_MIN: both are mistakes worth naming. */
-    if (((flags & SYSV_MSG_EXCEPT) && type <= 0) || type == LONG_MIN)
+    /* The kernel ignores MSG_EXCEPT unless type > 0: a mistake worth
+       naming. (type LONG_MIN, which has no absolute value, the kernel
+       reads as -LONG_MAX: any type, lowest first.) */
+    if ((flags & SYSV_MSG_EXCEPT) && type <= 0)
         return -EINVAL;
     if (sysv__timeout_check(timeout) < 0)
         return -EINVAL;
@@ -229,12 +240,14 @@ ssize_t sysv_msg_recv(const sysv_msgq *q, long type, void *buf, size_t cap, long
     if (op.cap <= STACK_PAYLOAD) {
         op.room = op.cap;
     } else if (flags & SYSV_MSG_TRUNCATE) {
-        /* Truncation must happen at cap, not at the stack buffer's size. */
-        op.heap = kmsg_alloc(op.cap);
+        /* Truncation must happen at cap, not at the stack buffer's size;
+           no message is longer than msgmax, so no buffer need be. */
+        size_t room = msgmax();
+        op.room = room < op.cap ? room : op.cap;
+        op.heap = kmsg_alloc(op.room);
         if (op.heap == NULL)
             return -ENOMEM;
         op.msg = op.heap;
-        op.room = op.cap;
     }
 
     ssize_t n = sysv__wait(recv_attempt, &op, flags, timeout, ENOMSG);

@@ -29,11 +29,13 @@ static void shm_reset(sysv_shm *shm, key_t key)
    who may only write still learns it through SHM_STAT_ANY. */
 static int shm_fill(sysv_shm *shm, int id)
 {
+    /* Set first: should the read fail (a security module, a kernel before
+       4.17), the caller can still remove a segment it just created. */
+    shm->id = id;
     sysv_entry e;
     int rc = sysv__stat_any(SYSV_SHM, id, &e);
     if (rc < 0)
         return rc;
-    shm->id = id;
     shm->key = e.perm.key;
     shm->size = e.size;
     return 0;
@@ -57,7 +59,10 @@ int sysv_shm_open_id(sysv_shm *shm, int id)
     shm_reset(shm, SYSV_KEY_PRIVATE);
     if (id < 0)
         return -EINVAL;
-    return shm_fill(shm, id);
+    int rc = shm_fill(shm, id);
+    if (rc < 0)
+        shm->id = -1; /* nothing was opened: the id names no segment */
+    return rc;
 }
 
 int sysv_shm_attach(sysv_shm *shm, int attach_flags)
