@@ -29,14 +29,11 @@
 
 #include <sysv/sysv.h>
 
+#include "sample.h"
+
 static char dir[] = "/tmp/libsysv-keys-XXXXXX";
 static char file[sizeof(dir) + 16];
 static int queues[4] = {-1, -1, -1, -1};
-
-static void step(const char *title)
-{
-    printf("\n== %s\n", title);
-}
 
 static const char *hex(key_t key, char *buf)
 {
@@ -80,9 +77,11 @@ static void cleanup(void)
     rmdir(dir);
 }
 
-static int fail(const char *what, int rc)
+/* The way out on an error, once sample_report or sample_report_sys has
+   said what failed: remove what was made, and exit with status 1. */
+static int fail(int rc)
 {
-    fprintf(stderr, "01_key_ftok: %s: %s (%s)\n", what, sysv_strerror(rc), sysv_errname(rc));
+    (void)rc;
     cleanup();
     return 1;
 }
@@ -93,20 +92,20 @@ int main(void)
     int rc;
 
     if (mkdtemp(dir) == NULL)
-        return fail("mkdtemp", -errno);
+        return fail(sample_report_sys(NULL, "mkdtemp", -errno));
     snprintf(file, sizeof(file), "%s/lab.conf", dir);
     if ((rc = make_file(file)) < 0)
-        return fail("creating the scratch file", rc);
+        return fail(sample_report_sys(NULL, "creating the scratch file", rc));
 
-    step("1. ftok: a key from a file and a project id");
+    sample_step("1. ftok: a key from a file and a project id");
     key_t key_a, key_b;
     if ((rc = sysv_key_path(file, 'A', &key_a)) < 0)
-        return fail("ftok", rc);
+        return fail(sample_report(NULL, "ftok", rc));
     if ((rc = sysv_key_path(file, 'B', &key_b)) < 0)
-        return fail("ftok", rc);
+        return fail(sample_report(NULL, "ftok", rc));
     struct stat st;
     if (stat(file, &st) != 0)
-        return fail("stat", -errno);
+        return fail(sample_report_sys(NULL, "stat", -errno));
     printf("file %s: device 0x%llx, inode %llu\n", file, (unsigned long long)st.st_dev,
            (unsigned long long)st.st_ino);
     printf("ftok(file, 'A') = %s\n", hex(key_a, b1));
@@ -116,49 +115,49 @@ int main(void)
     printf("ftok(file, 'B') = %s  (same file, another project id, another key)\n", hex(key_b, b2));
     printf("Only parts of the inode and device enter the key: two files can share one.\n");
 
-    step("2. A key from a name");
+    sample_step("2. A key from a name");
     key_t key_name;
     if ((rc = sysv_key_name("jobs", &key_name)) < 0)
-        return fail("sysv_key_name", rc);
+        return fail(sample_report(NULL, "sysv_key_name", rc));
     printf("sysv_key_name(\"jobs\") = %s on every machine (a hash of the name, no file needed)\n",
            hex(key_name, b1));
 
-    step("3. A get operation makes an object under the key");
+    sample_step("3. A get operation makes an object under the key");
     int id = get_queue(key_a, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0)
-        return fail("msgget(IPC_CREAT | IPC_EXCL)", id);
+        return fail(sample_report(NULL, "msgget(IPC_CREAT | IPC_EXCL)", id));
     remember(id);
     printf("msgget(%s, IPC_CREAT | IPC_EXCL | 0600) made queue id %d\n", hex(key_a, b1), id);
     rc = get_queue(key_a, IPC_CREAT | IPC_EXCL | 0600);
     printf("the same call again: %s (%s): the key is taken\n", sysv_errname(rc), sysv_strerror(rc));
     if (rc != -EEXIST)
-        return fail("a second exclusive create", rc < 0 ? rc : -EINVAL);
+        return fail(sample_report(NULL, "a second exclusive create", rc < 0 ? rc : -EINVAL));
     printf("sysv_lookup(SYSV_MSG, %s) finds id %d without creating anything\n", hex(key_a, b1),
            sysv_lookup(SYSV_MSG, key_a));
 
-    step("4. IPC_PRIVATE: a new object every time");
+    sample_step("4. IPC_PRIVATE: a new object every time");
     int p1 = get_queue(IPC_PRIVATE, 0600), p2 = get_queue(IPC_PRIVATE, 0600);
     if (p1 < 0 || p2 < 0)
-        return fail("msgget(IPC_PRIVATE)", p1 < 0 ? p1 : p2);
+        return fail(sample_report(NULL, "msgget(IPC_PRIVATE)", p1 < 0 ? p1 : p2));
     remember(p1);
     remember(p2);
     printf("msgget(IPC_PRIVATE) twice: ids %d and %d, both with key 0x00000000.\n", p1, p2);
     printf("Any process that learns an id and passes the mode bits (0600: only this user)\n"
            "can use the queue: \"private\" means no key, not protected.\n");
 
-    step("5. Replace the file: the key changes");
+    sample_step("5. Replace the file: the key changes");
     char fresh[sizeof(file) + 8];
     snprintf(fresh, sizeof(fresh), "%s.new", file);
     if ((rc = make_file(fresh)) < 0)
-        return fail("creating the new file", rc);
+        return fail(sample_report_sys(NULL, "creating the new file", rc));
     if (rename(fresh, file) != 0)
-        return fail("rename", -errno);
+        return fail(sample_report_sys(NULL, "rename", -errno));
     key_t key_new;
     if ((rc = sysv_key_path(file, 'A', &key_new)) < 0)
-        return fail("ftok", rc);
+        return fail(sample_report(NULL, "ftok", rc));
     struct stat st_new;
     if (stat(file, &st_new) != 0)
-        return fail("stat", -errno);
+        return fail(sample_report_sys(NULL, "stat", -errno));
     printf("saved as a new file (inode %llu, was %llu): ftok(file, 'A') = %s, was %s\n",
            (unsigned long long)st_new.st_ino, (unsigned long long)st.st_ino, hex(key_new, b1),
            hex(key_a, b2));
@@ -172,12 +171,12 @@ int main(void)
         printf("The low 16 bits of the two inodes match, so by chance the key did not change.\n");
     }
     if (unlink(file) != 0)
-        return fail("unlink", -errno);
+        return fail(sample_report_sys(NULL, "unlink", -errno));
     rc = sysv_key_path(file, 'A', &key_new);
     printf("file deleted: ftok gives %s (%s)\n", sysv_errname(rc), sysv_strerror(rc));
     printf("Keep the file an ftok key depends on for as long as the object lives.\n");
 
-    step("Cleaning up (IPC objects outlive processes: remove what you make)");
+    sample_step("Cleaning up (IPC objects outlive processes: remove what you make)");
     cleanup();
     return 0;
 }

@@ -29,16 +29,7 @@
 
 #include <sysv/sysv.h>
 
-static void step(const char *title)
-{
-    printf("\n== reader %s\n", title);
-}
-
-static int report(const char *what, int rc)
-{
-    fprintf(stderr, "02_shm_reader: %s: %s (%s)\n", what, sysv_strerror(rc), sysv_errname(rc));
-    return 1;
-}
+#include "sample.h"
 
 static int usage(void)
 {
@@ -86,10 +77,10 @@ int main(int argc, char **argv)
     char hex[SYSV_KEY_STRLEN], buf[512];
     int status = 1, rc, id;
 
-    step("1. shmget: find the segment by its key");
+    sample_step("reader 1. shmget: find the segment by its key");
     key_t key;
     if ((rc = sysv_key_parse(key_text, &key)) < 0) {
-        report(key_text, rc);
+        sample_report(NULL, key_text, rc);
         return usage();
     }
     sysv_key_format(key, hex, sizeof(hex));
@@ -105,7 +96,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (rc < 0) {
-        report("sysv_shm_open", rc);
+        sample_report(NULL, "sysv_shm_open", rc);
         goto out;
     }
     id = shm.id;
@@ -113,9 +104,9 @@ int main(int argc, char **argv)
            "Mode 0400: this reader asks for read access only.\n",
            id);
 
-    step("2. IPC_STAT: what the kernel knows of it");
+    sample_step("reader 2. IPC_STAT: what the kernel knows of it");
     if ((rc = sysv_shm_stat(id, &st)) < 0) {
-        report("sysv_shm_stat", rc);
+        sample_report(NULL, "sysv_shm_stat", rc);
         goto out;
     }
     printf("sysv_shm_stat(%d): %zu bytes, creator pid %ld, owner uid %ld, mode %04o, nattch %lu\n",
@@ -123,9 +114,9 @@ int main(int argc, char **argv)
     printf("(`ipcs -m` prints the same: key %s, shmid %d, perms %o, bytes %zu, nattch %lu)\n", hex,
            id, (unsigned)st.perm.mode, st.size, st.nattch);
 
-    step("3. shmat read-only, and read the line");
+    sample_step("reader 3. shmat read-only, and read the line");
     if ((rc = sysv_shm_attach(&shm, SYSV_SHM_RDONLY)) < 0) {
-        report("sysv_shm_attach", rc);
+        sample_report(NULL, "sysv_shm_attach", rc);
         goto out;
     }
     printf("sysv_shm_attach(shmid %d, SYSV_SHM_RDONLY) = shmat(%d, NULL, SHM_RDONLY) returned 0:\n"
@@ -133,20 +124,20 @@ int main(int argc, char **argv)
            id, id, shm.addr);
     size_t n = shm.size < sizeof(buf) ? shm.size : sizeof(buf);
     if ((rc = sysv_shm_read(&shm, 0, buf, n)) < 0) {
-        report("sysv_shm_read", rc);
+        sample_report(NULL, "sysv_shm_read", rc);
         goto out;
     }
     printf("sysv_shm_read(offset 0, %zu bytes) returned 0. The writer's line: ", n);
     show_text(buf, n);
 
-    step("4. shmdt");
+    sample_step("reader 4. shmdt");
     if ((rc = sysv_shm_detach(&shm)) < 0) {
-        report("sysv_shm_detach", rc);
+        sample_report(NULL, "sysv_shm_detach", rc);
         goto out;
     }
     printf("sysv_shm_detach() = shmdt(addr) returned 0. The segment is still in the kernel.\n");
 
-    step("5. IPC_RMID: remove the segment");
+    sample_step("reader 5. IPC_RMID: remove the segment");
     if (keep) {
         printf("--keep: left in place. Read it again, or remove it with `02_shm_reader --key %s`\n"
                "or `ipcrm -M %s`.\n",
@@ -155,7 +146,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if ((rc = sysv_shm_remove(&shm)) < 0) {
-        report("sysv_shm_remove", rc);
+        sample_report(NULL, "sysv_shm_remove", rc);
         goto out;
     }
     printf("sysv_shm_remove() = shmctl(%d, IPC_RMID, NULL) returned 0.\n", id);
@@ -171,7 +162,7 @@ int main(int argc, char **argv)
 
 out:
     if (shm.addr != NULL && (rc = sysv_shm_detach(&shm)) < 0) {
-        report("sysv_shm_detach", rc);
+        sample_report(NULL, "sysv_shm_detach", rc);
         status = 1;
     }
     return status;

@@ -41,27 +41,10 @@
 
 #include <sysv/sysv.h>
 
+#include "sample.h"
+
 #define SEG_SIZE 4096 /* one page; the notes' raw reader asks for 1024 or more */
 #define READER "02_shm_reader"
-
-static void step(const char *title)
-{
-    printf("\n== %s\n", title);
-}
-
-static int report(const char *what, int rc)
-{
-    fprintf(stderr, "02_shm_writer: %s: %s (%s)\n", what, sysv_strerror(rc), sysv_errname(rc));
-    return 1;
-}
-
-/* For a plain system call (fork, readlink, ...): its own words, as
-   sysv_strerror words errors for IPC objects. */
-static int report_sys(const char *what, int rc)
-{
-    fprintf(stderr, "02_shm_writer: %s: %s (%s)\n", what, strerror(-rc), sysv_errname(rc));
-    return 1;
-}
 
 static int usage(void)
 {
@@ -72,45 +55,20 @@ static int usage(void)
     return 2;
 }
 
-/* The reader's path: the directory of this program's own executable (which
-   /proc/self/exe names, wherever we were started from) plus READER. */
-static int reader_path(char *out, size_t cap)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n < 0)
-        return -errno;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash == NULL)
-        return -EINVAL;
-    *slash = '\0';
-    if (snprintf(out, cap, "%s/%s", self, READER) >= (int)cap)
-        return -ENAMETOOLONG;
-    return access(out, X_OK) == 0 ? 0 : -errno;
-}
-
-/* fork + exec of the reader, then waitpid. 0 when it exited with status 0,
-   1 when it ran and failed, a negative errno when it could not be run. */
+/* Starts the reader (sample_spawn: fork, then exec in the child) and waits
+   for it. 0 when it exited with status 0, 1 when it ran and failed, a
+   negative errno when it could not be run. */
 static int run_reader(const char *path, const char *key_text)
 {
     /* Printed before the fork: afterwards the reader prints at the same time. */
     printf("(writer) fork, exec the reader in the child, and waitpid for it\n");
-    fflush(stdout); /* the child must not inherit, and print, our buffer */
-    pid_t pid = fork();
+    char *argv[] = {(char *)path, "--key", (char *)key_text, NULL};
+    pid_t pid = sample_spawn(path, argv);
     if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        char *argv[] = {(char *)path, "--key", (char *)key_text, NULL};
-        execv(path, argv);
-        fprintf(stderr, "02_shm_writer: exec %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return -errno;
-    }
+        return (int)pid;
+    int status, rc = sample_waitpid(pid, &status);
+    if (rc < 0)
+        return rc;
     if (WIFEXITED(status)) {
         printf("\n(writer) the reader, pid %d, exited with status %d\n", (int)pid,
                WEXITSTATUS(status));
@@ -157,10 +115,10 @@ int main(int argc, char **argv)
     int status = 1, rc, id = -1, reader_ok;
     int ours = 0; /* 1 while the segment exists and removing it is our job */
 
-    step("1. A key for the segment");
+    sample_step("1. A key for the segment");
     key_t key;
     if ((rc = sysv_key_parse(key_text, &key)) < 0) {
-        report(key_text, rc);
+        sample_report(NULL, key_text, rc);
         return usage();
     }
     if (key == SYSV_KEY_PRIVATE) {
@@ -173,13 +131,13 @@ int main(int argc, char **argv)
     printf("Writer and reader agree on this number, not on a shmid: the shmid is known only\n"
            "once the segment exists, the key beforehand.\n");
 
-    step("2. shmget: make the segment");
+    sample_step("2. shmget: make the segment");
     rc = sysv_shm_open(&shm, key, SEG_SIZE, SYSV_CREATE | SYSV_EXCL, 0600);
     printf("sysv_shm_open(%s, %d bytes, SYSV_CREATE | SYSV_EXCL, 0600)\n"
            "  = shmget(%s, %d, IPC_CREAT | IPC_EXCL | 0600) returned %d (%s)\n",
            hex, SEG_SIZE, hex, SEG_SIZE, rc, sysv_errname(rc));
     if (rc == -EEXIST) {
-        if (reader_path(path, sizeof(path)) < 0)
+        if (sample_sibling_path(READER, path, sizeof(path)) < 0)
             snprintf(path, sizeof(path), "%s", READER);
         fprintf(stderr,
                 "02_shm_writer: a segment with key %s already exists, perhaps kept by an earlier\n"
@@ -190,7 +148,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (rc < 0) {
-        report("sysv_shm_open", rc);
+        sample_report(NULL, "sysv_shm_open", rc);
         goto out;
     }
     id = shm.id;
@@ -203,9 +161,9 @@ int main(int argc, char **argv)
            "a stranger's segment. 0600: only this user may read or write it (the notes'\n"
            "0666 lets every user on the machine do both).\n");
 
-    step("3. shmat: map it, and write a line");
+    sample_step("3. shmat: map it, and write a line");
     if ((rc = sysv_shm_attach(&shm, 0)) < 0) {
-        report("sysv_shm_attach", rc);
+        sample_report(NULL, "sysv_shm_attach", rc);
         goto out;
     }
     printf("sysv_shm_attach(shmid %d) = shmat(%d, NULL, 0) returned 0: attached at %p\n", id, id,
@@ -214,19 +172,19 @@ int main(int argc, char **argv)
            "may see it somewhere else.\n",
            (int)getpid());
     if ((rc = sysv_shm_write(&shm, 0, text, len)) < 0) {
-        report("sysv_shm_write", rc);
+        sample_report(NULL, "sysv_shm_write", rc);
         goto out;
     }
     printf("sysv_shm_write(offset 0, %zu bytes) returned 0: wrote \"%s\" and its NUL\n", len, text);
 
-    step("4. shmdt: unmap it; the segment stays");
+    sample_step("4. shmdt: unmap it; the segment stays");
     if ((rc = sysv_shm_detach(&shm)) < 0) {
-        report("sysv_shm_detach", rc);
+        sample_report(NULL, "sysv_shm_detach", rc);
         goto out;
     }
     printf("sysv_shm_detach() = shmdt(addr) returned 0: this process no longer sees it.\n");
     if ((rc = sysv_shm_stat(id, &st)) < 0) {
-        report("sysv_shm_stat", rc);
+        sample_report(NULL, "sysv_shm_stat", rc);
         goto out;
     }
     printf("sysv_shm_stat(%d): %zu bytes, nattch %lu, creator pid %ld, mode %04o.\n", id, st.size,
@@ -235,8 +193,8 @@ int main(int argc, char **argv)
            "objects outlive the processes that use them until someone removes them.\n");
 
     if (leave) {
-        step("5. --leave: the segment stays for you");
-        if (reader_path(path, sizeof(path)) < 0)
+        sample_step("5. --leave: the segment stays for you");
+        if (sample_sibling_path(READER, path, sizeof(path)) < 0)
             snprintf(path, sizeof(path), "%s", READER);
         printf("shmid %d, key %s is in the kernel now: `ipcs -m` lists it. In another terminal:\n"
                "  %s --key %s\n"
@@ -249,20 +207,21 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    step("5. Start the reader: fork, then exec the program next to this one");
-    if ((rc = reader_path(path, sizeof(path))) < 0) {
-        report_sys("finding " READER " next to this program (build it: target " READER ")", rc);
+    sample_step("5. Start the reader: fork, then exec the program next to this one");
+    if ((rc = sample_sibling_path(READER, path, sizeof(path))) < 0) {
+        sample_report_sys(
+            NULL, "finding " READER " next to this program (build it: target " READER ")", rc);
         goto out;
     }
     printf("%s --key %s\n", path, hex);
     rc = run_reader(path, hex);
     if (rc < 0) {
-        report_sys("running the reader", rc);
+        sample_report_sys(NULL, "running the reader", rc);
         goto out;
     }
     reader_ok = rc == 0;
 
-    step("6. Is the segment gone?");
+    sample_step("6. Is the segment gone?");
     rc = sysv_shm_stat(id, &st);
     if (rc == -EINVAL || rc == -EIDRM) {
         printf("sysv_shm_stat(%d) returned %s: no such segment. The reader removed it\n"
@@ -273,19 +232,19 @@ int main(int argc, char **argv)
         printf("sysv_shm_stat(%d) returned 0: the segment is still there; the writer removes it.\n",
                id);
     } else {
-        report("sysv_shm_stat", rc);
+        sample_report(NULL, "sysv_shm_stat", rc);
         goto out;
     }
     status = reader_ok ? 0 : 1;
 
 out:
     if (shm.addr != NULL && (rc = sysv_shm_detach(&shm)) < 0) {
-        report("sysv_shm_detach", rc);
+        sample_report(NULL, "sysv_shm_detach", rc);
         status = 1;
     }
     if (ours) {
         if ((rc = sysv_shm_remove(&shm)) < 0) {
-            report("sysv_shm_remove", rc);
+            sample_report(NULL, "sysv_shm_remove", rc);
             status = 1;
         } else {
             printf("sysv_shm_remove() = shmctl(%d, IPC_RMID) returned 0: segment removed.\n", id);

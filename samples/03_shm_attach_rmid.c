@@ -35,61 +35,20 @@
 
 #include <sysv/sysv.h>
 
+#include "sample.h"
+
 #define SEG_SIZE 4096
 #define REPLY_AT 256 /* the child's reply: an offset, the same in both processes */
 #define LINE 128
 
 static char hex[SYSV_KEY_STRLEN];
 
-static void step(const char *title)
-{
-    printf("\n== %s\n", title);
-}
-
-static int report(const char *who, const char *what, int rc)
-{
-    fprintf(stderr, "03_shm_attach_rmid (%s): %s: %s (%s)\n", who, what, sysv_strerror(rc),
-            sysv_errname(rc));
-    return rc < 0 ? rc : -EINVAL;
-}
-
-/* For a plain system call (fork, pipe, mmap): its own words, as
-   sysv_strerror words errors for IPC objects. */
-static int report_sys(const char *who, const char *what, int rc)
-{
-    fprintf(stderr, "03_shm_attach_rmid (%s): %s: %s (%s)\n", who, what, strerror(-rc),
-            sysv_errname(rc));
-    return rc < 0 ? rc : -EINVAL;
-}
-
-/* One byte down a pipe: "your turn", named by the byte. */
-static int tell(int fd, char what)
-{
-    ssize_t n;
-    while ((n = write(fd, &what, 1)) < 0 && errno == EINTR)
-        ;
-    return n == 1 ? 0 : -errno;
-}
-
-/* Waits for the other process's byte. EOF means it exited (or failed)
-   without saying so: -EPIPE. */
-static int await(int fd, char what)
-{
-    char got;
-    ssize_t n;
-    while ((n = read(fd, &got, 1)) < 0 && errno == EINTR)
-        ;
-    if (n < 0)
-        return -errno;
-    return n == 1 && got == what ? 0 : -EPIPE;
-}
-
 static int show_status(const char *who, int id)
 {
     sysv_shm_status st;
     int rc = sysv_shm_stat(id, &st);
     if (rc < 0)
-        return report(who, "sysv_shm_stat", rc);
+        return sample_report(who, "sysv_shm_stat", rc);
     char k[SYSV_KEY_STRLEN];
     sysv_key_format(st.perm.key, k, sizeof(k));
     printf("[%s] sysv_shm_stat(%d): key %s, nattch %lu, removed %d\n", who, id, k, st.nattch,
@@ -102,7 +61,7 @@ static int read_line(const char *who, const sysv_shm *shm, size_t offset)
     char line[LINE];
     int rc = sysv_shm_read(shm, offset, line, sizeof(line));
     if (rc < 0)
-        return report(who, "sysv_shm_read", rc);
+        return sample_report(who, "sysv_shm_read", rc);
     line[sizeof(line) - 1] = '\0';
     printf("[%s] reads at %p + %zu: \"%s\"\n", who, shm->addr, offset, line);
     return 0;
@@ -123,7 +82,7 @@ static int child(sysv_shm *shm, int from_parent, int to_parent)
     if ((rc = show_status("child", shm->id)) < 0)
         goto out;
     if ((rc = sysv_shm_detach(shm)) < 0) {
-        report("child", "sysv_shm_detach", rc);
+        sample_report("child", "sysv_shm_detach", rc);
         goto out;
     }
     /* A process that exec'd another program, or loaded other libraries,
@@ -131,14 +90,14 @@ static int child(sysv_shm *shm, int from_parent, int to_parent)
        mapping of our own gives the same effect here. */
     hold = mmap(parent_addr, SEG_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (hold == MAP_FAILED) {
-        rc = report_sys("child", "mmap", -errno);
+        rc = sample_report_sys("child", "mmap", -errno);
         goto out;
     }
     printf("[child] shmdt'ed that copy, and mmap'ed an unrelated page at %p so the address\n"
            "        is in use, as it could be in any other process.\n",
            hold);
     if ((rc = sysv_shm_attach(shm, 0)) < 0) {
-        report("child", "sysv_shm_attach", rc);
+        sample_report("child", "sysv_shm_attach", rc);
         goto out;
     }
     printf("[child] sysv_shm_attach = shmat(%d, NULL, 0): attached at %p (parent: %p)%s\n", shm->id,
@@ -147,12 +106,12 @@ static int child(sysv_shm *shm, int from_parent, int to_parent)
         goto out;
     snprintf(reply, sizeof(reply), "reply from the child, pid %d", (int)getpid());
     if ((rc = sysv_shm_write(shm, REPLY_AT, reply, strlen(reply) + 1)) < 0) {
-        report("child", "sysv_shm_write", rc);
+        sample_report("child", "sysv_shm_write", rc);
         goto out;
     }
     printf("[child] writes \"%s\" at %p + %d\n", reply, shm->addr, REPLY_AT);
-    if ((rc = tell(to_parent, 'A')) < 0 || (rc = await(from_parent, 'R')) < 0) {
-        report_sys("child", "the pipe to the parent", rc);
+    if ((rc = sample_tell(to_parent, 'A')) < 0 || (rc = sample_await(from_parent, 'R')) < 0) {
+        sample_report_sys("child", "the pipe to the parent", rc);
         goto out;
     }
 
@@ -161,12 +120,12 @@ static int child(sysv_shm *shm, int from_parent, int to_parent)
         goto out;
     printf("[child] the memory is still there for it. Now the child detaches and exits.\n");
     if ((rc = sysv_shm_detach(shm)) < 0) {
-        report("child", "sysv_shm_detach", rc);
+        sample_report("child", "sysv_shm_detach", rc);
         goto out;
     }
-    rc = tell(to_parent, 'D');
+    rc = sample_tell(to_parent, 'D');
     if (rc < 0)
-        report_sys("child", "the pipe to the parent", rc);
+        sample_report_sys("child", "the pipe to the parent", rc);
 
 out:
     if (shm->addr != NULL)
@@ -190,9 +149,9 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, in the order the pipes allow */
     signal(SIGPIPE, SIG_IGN);         /* piped into `head`, it must still get to its cleanup */
 
-    step("1. The parent makes a segment, attaches it, writes a line");
+    sample_step("1. The parent makes a segment, attaches it, writes a line");
     if ((rc = sysv_key_name("libsysv-sample-03", &key)) < 0) {
-        report("parent", "sysv_key_name", rc);
+        sample_report("parent", "sysv_key_name", rc);
         goto out;
     }
     sysv_key_format(key, hex, sizeof(hex));
@@ -203,32 +162,32 @@ int main(void)
                 "`ipcs -m` shows it, `ipcrm -M %s` removes it\n",
                 hex, hex);
     if (rc < 0) {
-        report("parent", "sysv_shm_open", rc);
+        sample_report("parent", "sysv_shm_open", rc);
         goto out;
     }
     old_id = shm.id;
     printf("[parent] pid %d: shmget(%s, %d, IPC_CREAT | IPC_EXCL | 0600) = shmid %d\n",
            (int)getpid(), hex, SEG_SIZE, shm.id);
     if ((rc = sysv_shm_attach(&shm, 0)) < 0) {
-        report("parent", "sysv_shm_attach", rc);
+        sample_report("parent", "sysv_shm_attach", rc);
         goto out;
     }
     printf("[parent] shmat(%d, NULL, 0): attached at %p\n", shm.id, shm.addr);
     if ((rc = sysv_shm_write(&shm, 0, line, strlen(line) + 1)) < 0) {
-        report("parent", "sysv_shm_write", rc);
+        sample_report("parent", "sysv_shm_write", rc);
         goto out;
     }
     printf("[parent] writes \"%s\" at %p + 0\n", line, shm.addr);
 
-    step("2. fork: the same segment at two addresses");
+    sample_step("2. fork: the same segment at two addresses");
     if (pipe(to_child) != 0 || pipe(to_parent) != 0) {
-        report_sys("parent", "pipe", -errno);
+        sample_report_sys("parent", "pipe", -errno);
         goto out;
     }
     fflush(stdout);
     pid = fork();
     if (pid < 0) {
-        report_sys("parent", "fork", -errno);
+        sample_report_sys("parent", "fork", -errno);
         goto out;
     }
     if (pid == 0) {
@@ -241,8 +200,8 @@ int main(void)
     close(to_child[0]);
     close(to_parent[1]);
     to_child[0] = to_parent[1] = -1;
-    if ((rc = await(to_parent[0], 'A')) < 0) {
-        report_sys("parent", "waiting for the child", rc);
+    if ((rc = sample_await(to_parent[0], 'A')) < 0) {
+        sample_report_sys("parent", "waiting for the child", rc);
         goto out;
     }
     if (read_line("parent", &shm, REPLY_AT) < 0 || show_status("parent", old_id) < 0)
@@ -250,9 +209,9 @@ int main(void)
     printf("One segment, nattch 2: each process sees it at its own address, and what one\n"
            "writes the other reads at once, with no system call.\n");
 
-    step("3. IPC_RMID while two processes are attached");
+    sample_step("3. IPC_RMID while two processes are attached");
     if ((rc = sysv_shm_remove(&shm)) < 0) {
-        report("parent", "sysv_shm_remove", rc);
+        sample_report("parent", "sysv_shm_remove", rc);
         goto out;
     }
     printf("[parent] sysv_shm_remove = shmctl(%d, IPC_RMID) returned 0\n", old_id);
@@ -264,13 +223,13 @@ int main(void)
     printf("[parent] sysv_lookup(SYSV_SHM, %s) = %d (%s): no segment has that key now\n", hex, rc,
            sysv_errname(rc));
     if (rc != -ENOENT) {
-        report("parent", "looking up a removed segment's key", rc);
+        sample_report("parent", "looking up a removed segment's key", rc);
         goto out;
     }
 
-    step("4. The same key makes a fresh segment");
+    sample_step("4. The same key makes a fresh segment");
     if ((rc = sysv_shm_open(&fresh, key, SEG_SIZE, SYSV_CREATE | SYSV_EXCL, 0600)) < 0) {
-        report("parent", "sysv_shm_open (the same key again)", rc);
+        sample_report("parent", "sysv_shm_open (the same key again)", rc);
         goto out;
     }
     printf("[parent] shmget(%s, %d, IPC_CREAT | IPC_EXCL | 0600) = shmid %d, not %d: a new,\n"
@@ -279,13 +238,15 @@ int main(void)
     if (show_status("parent", fresh.id) < 0)
         goto out;
 
-    step("5. The attached processes still use the removed segment");
-    if ((rc = tell(to_child[1], 'R')) < 0 || (rc = await(to_parent[0], 'D')) < 0) {
-        report_sys("parent", "the pipe to the child", rc);
+    sample_step("5. The attached processes still use the removed segment");
+    if ((rc = sample_tell(to_child[1], 'R')) < 0 || (rc = sample_await(to_parent[0], 'D')) < 0) {
+        sample_report_sys("parent", "the pipe to the child", rc);
         goto out;
     }
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-        ;
+    if ((rc = sample_waitpid(pid, &wstatus)) < 0) {
+        sample_report_sys("parent", "waitpid", rc);
+        goto out;
+    }
     pid = -1;
     if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
         fprintf(stderr, "03_shm_attach_rmid: the child failed\n");
@@ -295,10 +256,10 @@ int main(void)
     if (show_status("parent", old_id) < 0 || read_line("parent", &shm, 0) < 0)
         goto out;
 
-    step("6. The last shmdt frees the memory");
+    sample_step("6. The last shmdt frees the memory");
     was = shm.addr;
     if ((rc = sysv_shm_detach(&shm)) < 0) {
-        report("parent", "sysv_shm_detach", rc);
+        sample_report("parent", "sysv_shm_detach", rc);
         goto out;
     }
     printf("[parent] shmdt(%p) returned 0: nattch fell to 0 on a removed segment\n", was);
@@ -306,7 +267,7 @@ int main(void)
     printf("[parent] sysv_shm_stat(%d) = %s (%s): the kernel freed it\n", old_id, sysv_errname(rc),
            sysv_strerror(rc));
     if (rc != -EINVAL && rc != -EIDRM) {
-        report("parent", "IPC_STAT after the last detach should fail", rc);
+        sample_report("parent", "IPC_STAT after the last detach should fail", rc);
         goto out;
     }
     status = 0;
@@ -316,20 +277,18 @@ out:
         close(to_child[1]); /* a child still waiting reads EOF and gives up */
         to_child[1] = -1;
     }
-    if (pid > 0) {
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-    }
+    if (pid > 0)
+        sample_waitpid(pid, NULL);
     if (shm.addr != NULL)
         sysv_shm_detach(&shm);
     if (shm.id >= 0 && (rc = sysv_shm_remove(&shm)) < 0) {
-        report("parent", "sysv_shm_remove", rc);
+        sample_report("parent", "sysv_shm_remove", rc);
         status = 1;
     }
     if (fresh.id >= 0) {
         int fresh_id = fresh.id;
         if ((rc = sysv_shm_remove(&fresh)) < 0) {
-            report("parent", "sysv_shm_remove (the fresh segment)", rc);
+            sample_report("parent", "sysv_shm_remove (the fresh segment)", rc);
             status = 1;
         } else {
             printf("\n[parent] removed the fresh segment, shmid %d: nothing is left\n", fresh_id);

@@ -40,6 +40,8 @@
 
 #include <sysv/sysv.h>
 
+#include "sample.h"
+
 #define SEG_SIZE 4096 /* what this version of the daemon uses */
 #define OLD_SIZE 1024 /* what an "older version" used */
 
@@ -53,35 +55,6 @@ struct state {
 static key_t key;
 static char hex[SYSV_KEY_STRLEN];
 
-static void step(const char *title)
-{
-    printf("\n== %s\n", title);
-}
-
-static int report(const char *what, int rc)
-{
-    fprintf(stderr, "04_shm_stale_segment: %s: %s (%s)\n", what, sysv_strerror(rc),
-            sysv_errname(rc));
-    return rc < 0 ? rc : -EINVAL;
-}
-
-/* For a plain system call (fork, pipe, waitpid): its own words, as
-   sysv_strerror words errors for IPC objects. */
-static int report_sys(const char *what, int rc)
-{
-    fprintf(stderr, "04_shm_stale_segment: %s: %s (%s)\n", what, strerror(-rc), sysv_errname(rc));
-    return rc < 0 ? rc : -EINVAL;
-}
-
-static int wait_child(pid_t pid, int *wstatus)
-{
-    while (waitpid(pid, wstatus, 0) < 0) {
-        if (errno != EINTR)
-            return -errno;
-    }
-    return 0;
-}
-
 /* ---- The earlier run, played by a child --------------------------------- */
 
 /* In the child: make the segment and write some state; then crash
@@ -92,14 +65,14 @@ static void earlier_run(size_t size, int up, int down)
     sysv_shm shm = SYSV_SHM_INIT;
     int rc = sysv_shm_open(&shm, key, size, SYSV_CREATE | SYSV_EXCL, 0600);
     if (rc < 0 || (rc = sysv_shm_attach(&shm, 0)) < 0) {
-        report("earlier run: making its segment", rc);
+        sample_report("earlier run", "making its segment", rc);
         if (shm.id >= 0)
             sysv_shm_remove(&shm);
         _exit(1);
     }
     struct state s = {"sample4", 41, (long)getpid()};
     if ((rc = sysv_shm_write(&shm, 0, &s, sizeof(s))) < 0) {
-        report("earlier run: sysv_shm_write", rc);
+        sample_report("earlier run", "sysv_shm_write", rc);
         _exit(1); /* the segment stays: a crash, after all, which the parent cleans up */
     }
     printf("[earlier run] pid %d: made shmid %d (%zu bytes, key %s), wrote runs=%lu\n",
@@ -113,7 +86,7 @@ static void earlier_run(size_t size, int up, int down)
     printf("[earlier run] hangs, still attached (nattch 1)\n");
     fflush(stdout);
     char c;
-    if (write(up, "H", 1) != 1)
+    if (sample_tell(up, 'H') < 0)
         _exit(1);
     while (read(down, &c, 1) < 0 && errno == EINTR)
         ; /* the parent closes `down` to release us: read returns 0 */
@@ -147,7 +120,7 @@ static int daemon_start(sysv_shm *shm)
         }
         if (rc != -EEXIST) {
             printf("\n");
-            return report("sysv_shm_open", rc);
+            return sample_report(NULL, "sysv_shm_open", rc);
         }
         printf(": the key is taken\n");
 
@@ -155,10 +128,10 @@ static int daemon_start(sysv_shm *shm)
         if (id == -ENOENT)
             continue; /* gone meanwhile: try creating again */
         if (id < 0)
-            return report("sysv_lookup", id);
+            return sample_report(NULL, "sysv_lookup", id);
         sysv_shm_status st;
         if ((rc = sysv_shm_stat(id, &st)) < 0)
-            return report("sysv_shm_stat", rc);
+            return sample_report(NULL, "sysv_shm_stat", rc);
         int alive = kill(st.cpid, 0) == 0 || errno == EPERM;
         printf("[daemon] sysv_lookup: shmid %d. sysv_shm_stat says:\n"
                "           creator pid %ld (%s)\n"
@@ -185,7 +158,7 @@ static int daemon_start(sysv_shm *shm)
         if (right_size && idle) {
             /* SYSV_OWNED checks the creator again, at the open itself. */
             if ((rc = sysv_shm_open(shm, key, SEG_SIZE, SYSV_OWNED, 0600)) < 0)
-                return report("sysv_shm_open (reuse)", rc);
+                return sample_report(NULL, "sysv_shm_open (reuse)", rc);
             if (shm->id != id)
                 continue; /* the key changed hands after we inspected it: start over */
             printf("[daemon] decision: reuse it. sysv_shm_open(%s, %d, SYSV_OWNED, 0600) = "
@@ -203,16 +176,16 @@ static int daemon_start(sysv_shm *shm)
                    "           daemons hold a lock file, flock(2), before all this, so that a\n"
                    "           second copy stops there)\n");
         if ((rc = sysv_remove(SYSV_SHM, id)) < 0 && rc != -EINVAL && rc != -EIDRM)
-            return report("sysv_remove", rc);
+            return sample_report(NULL, "sysv_remove", rc);
         printf("[daemon] sysv_remove(SYSV_SHM, %d) = %s%s\n", id, rc == 0 ? "0" : sysv_errname(rc),
                rc < 0 ? ": somebody else removed it already"
                : idle ? ": freed at once"
                       : ": its key is free now, its memory goes at the last shmdt");
     }
     if (!settled)
-        return report("creating the segment (the key kept changing hands)", -EAGAIN);
+        return sample_report(NULL, "creating the segment (the key kept changing hands)", -EAGAIN);
     if ((rc = sysv_shm_attach(shm, 0)) < 0)
-        return report("sysv_shm_attach", rc);
+        return sample_report(NULL, "sysv_shm_attach", rc);
     return 0;
 }
 
@@ -222,7 +195,7 @@ static int daemon_run_and_stop(sysv_shm *shm)
     struct state s;
     int rc = sysv_shm_read(shm, 0, &s, sizeof(s));
     if (rc < 0)
-        return report("sysv_shm_read", rc);
+        return sample_report(NULL, "sysv_shm_read", rc);
     if (memcmp(s.magic, "sample4", 8) == 0) {
         printf("[daemon] the segment holds runs=%lu from pid %ld: the state survived the crash\n",
                s.runs, s.last_pid);
@@ -234,12 +207,12 @@ static int daemon_run_and_stop(sysv_shm *shm)
     s.runs++;
     s.last_pid = (long)getpid();
     if ((rc = sysv_shm_write(shm, 0, &s, sizeof(s))) < 0)
-        return report("sysv_shm_write", rc);
+        return sample_report(NULL, "sysv_shm_write", rc);
     printf("[daemon] works: runs=%lu. Shuts down cleanly: shmdt, then IPC_RMID\n", s.runs);
     if ((rc = sysv_shm_detach(shm)) < 0)
-        return report("sysv_shm_detach", rc);
+        return sample_report(NULL, "sysv_shm_detach", rc);
     if ((rc = sysv_shm_remove(shm)) < 0)
-        return report("sysv_shm_remove", rc);
+        return sample_report(NULL, "sysv_shm_remove", rc);
     return 0;
 }
 
@@ -249,13 +222,12 @@ int main(void)
     int up[2] = {-1, -1}, down[2] = {-1, -1};
     int status = 1, rc, wstatus, old_id;
     sysv_shm_status st;
-    char c;
     pid_t pid = -1;
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, in the order events happen */
     signal(SIGPIPE, SIG_IGN);         /* piped into `head`, it must still get to its cleanup */
     if ((rc = sysv_key_name("libsysv-sample-04", &key)) < 0) {
-        report("sysv_key_name", rc);
+        sample_report(NULL, "sysv_key_name", rc);
         return 1;
     }
     sysv_key_format(key, hex, sizeof(hex));
@@ -268,16 +240,16 @@ int main(void)
         return 1;
     }
 
-    step("Round 1: an earlier run crashed; its segment is the right size, nobody attached");
+    sample_step("Round 1: an earlier run crashed; its segment is the right size, nobody attached");
     fflush(stdout);
     if ((pid = fork()) < 0) {
-        report_sys("fork", -errno);
+        sample_report_sys(NULL, "fork", -errno);
         goto out;
     }
     if (pid == 0)
         earlier_run(SEG_SIZE, -1, -1);
-    if ((rc = wait_child(pid, &wstatus)) < 0) {
-        report_sys("waitpid", rc);
+    if ((rc = sample_waitpid(pid, &wstatus)) < 0) {
+        sample_report_sys(NULL, "waitpid", rc);
         goto out;
     }
     pid = -1;
@@ -292,30 +264,30 @@ int main(void)
     if (daemon_start(&shm) < 0 || daemon_run_and_stop(&shm) < 0)
         goto out;
 
-    step("Round 2: an older version crashed, leaving a 1024-byte segment");
+    sample_step("Round 2: an older version crashed, leaving a 1024-byte segment");
     fflush(stdout);
     if ((pid = fork()) < 0) {
-        report_sys("fork", -errno);
+        sample_report_sys(NULL, "fork", -errno);
         goto out;
     }
     if (pid == 0)
         earlier_run(OLD_SIZE, -1, -1);
-    if ((rc = wait_child(pid, &wstatus)) < 0) {
-        report_sys("waitpid", rc);
+    if ((rc = sample_waitpid(pid, &wstatus)) < 0) {
+        sample_report_sys(NULL, "waitpid", rc);
         goto out;
     }
     pid = -1;
     if (daemon_start(&shm) < 0 || daemon_run_and_stop(&shm) < 0)
         goto out;
 
-    step("Round 3: an earlier run hangs, still attached to its segment");
+    sample_step("Round 3: an earlier run hangs, still attached to its segment");
     if (pipe(up) != 0 || pipe(down) != 0) {
-        report_sys("pipe", -errno);
+        sample_report_sys(NULL, "pipe", -errno);
         goto out;
     }
     fflush(stdout);
     if ((pid = fork()) < 0) {
-        report_sys("fork", -errno);
+        sample_report_sys(NULL, "fork", -errno);
         goto out;
     }
     if (pid == 0) {
@@ -326,12 +298,12 @@ int main(void)
     close(up[1]);
     close(down[0]);
     up[1] = down[0] = -1;
-    if (read(up[0], &c, 1) != 1) { /* 'H': it made its segment and hangs */
+    if (sample_await(up[0], 'H') < 0) { /* it made its segment and hangs */
         fprintf(stderr, "04_shm_stale_segment: the hung run failed before hanging\n");
         goto out;
     }
     if ((old_id = sysv_lookup(SYSV_SHM, key)) < 0) {
-        report("sysv_lookup", old_id);
+        sample_report(NULL, "sysv_lookup", old_id);
         goto out;
     }
     if (daemon_start(&shm) < 0 || daemon_run_and_stop(&shm) < 0)
@@ -339,8 +311,8 @@ int main(void)
     printf("(the daemon releases the hung run by closing the pipe it waits on)\n");
     close(down[1]);
     down[1] = -1;
-    if ((rc = wait_child(pid, &wstatus)) < 0) {
-        report_sys("waitpid", rc);
+    if ((rc = sample_waitpid(pid, &wstatus)) < 0) {
+        sample_report_sys(NULL, "waitpid", rc);
         goto out;
     }
     pid = -1;
@@ -352,7 +324,7 @@ int main(void)
     printf("sysv_shm_stat(%d), the old segment, = %s: freed at its last detach\n", old_id,
            sysv_errname(rc));
     if (rc != -EINVAL && rc != -EIDRM) {
-        report("the old segment should be gone", rc);
+        sample_report(NULL, "the old segment should be gone", rc);
         goto out;
     }
     status = 0;
@@ -361,7 +333,7 @@ out:
     if (down[1] >= 0)
         close(down[1]); /* a hung child reads EOF and exits */
     if (pid > 0)
-        wait_child(pid, NULL);
+        sample_waitpid(pid, NULL);
     if (up[0] >= 0)
         close(up[0]);
     if (up[1] >= 0)

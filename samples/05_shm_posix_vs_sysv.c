@@ -35,52 +35,13 @@
 
 #include <sysv/sysv.h>
 
+#include "sample.h"
+
 #define SIZE 4096
 #define LINE 128
 
 static char posix_name[64], dev_shm_path[80], key_name[64], hex[SYSV_KEY_STRLEN];
 static key_t key;
-
-static void step(const char *title)
-{
-    printf("\n== %s\n", title);
-}
-
-static int report(const char *who, const char *what, int rc)
-{
-    fprintf(stderr, "05_shm_posix_vs_sysv (%s): %s: %s (%s)\n", who, what, sysv_strerror(rc),
-            sysv_errname(rc));
-    return rc < 0 ? rc : -EINVAL;
-}
-
-/* For a plain system call (fork, shm_open, mmap, ...): its own words, as
-   sysv_strerror words errors for IPC objects. */
-static int report_sys(const char *who, const char *what, int rc)
-{
-    fprintf(stderr, "05_shm_posix_vs_sysv (%s): %s: %s (%s)\n", who, what, strerror(-rc),
-            sysv_errname(rc));
-    return rc < 0 ? rc : -EINVAL;
-}
-
-static int tell(int fd, char what)
-{
-    ssize_t n;
-    while ((n = write(fd, &what, 1)) < 0 && errno == EINTR)
-        ;
-    return n == 1 ? 0 : -errno;
-}
-
-/* The other process's byte; EOF (it exited without saying so) is -EPIPE. */
-static int await(int fd, char what)
-{
-    char got;
-    ssize_t n;
-    while ((n = read(fd, &got, 1)) < 0 && errno == EINTR)
-        ;
-    if (n < 0)
-        return -errno;
-    return n == 1 && got == what ? 0 : -EPIPE;
-}
 
 /* Prints the first columns of /proc/sysvipc/shm's header and of the line
    for this id (none when the kernel no longer has it). */
@@ -88,7 +49,7 @@ static int show_sysvipc(int id)
 {
     FILE *fp = fopen("/proc/sysvipc/shm", "re");
     if (fp == NULL)
-        return report_sys("parent", "/proc/sysvipc/shm", -errno);
+        return sample_report_sys("parent", "/proc/sysvipc/shm", -errno);
     char line[1024];
     int found = 0, first = 1;
     while (fgets(line, sizeof(line), fp) != NULL) {
@@ -127,11 +88,11 @@ static int child_sysv(void)
     char line[LINE];
     int rc = sysv_shm_open(&shm, key, 0, 0, 0400);
     if (rc < 0)
-        return report("child", "sysv_shm_open", rc);
+        return sample_report("child", "sysv_shm_open", rc);
     if ((rc = sysv_shm_attach(&shm, SYSV_SHM_RDONLY)) < 0)
-        return report("child", "sysv_shm_attach", rc);
+        return sample_report("child", "sysv_shm_attach", rc);
     if ((rc = sysv_shm_read(&shm, 0, line, sizeof(line))) < 0) {
-        report("child", "sysv_shm_read", rc);
+        sample_report("child", "sysv_shm_read", rc);
         sysv_shm_detach(&shm);
         return rc;
     }
@@ -140,7 +101,7 @@ static int child_sysv(void)
            "        \"%s\"\n",
            hex, shm.id, shm.addr, line);
     if ((rc = sysv_shm_detach(&shm)) < 0)
-        return report("child", "sysv_shm_detach", rc);
+        return sample_report("child", "sysv_shm_detach", rc);
     return 0;
 }
 
@@ -148,11 +109,11 @@ static int child_posix(void)
 {
     int fd = shm_open(posix_name, O_RDONLY, 0);
     if (fd < 0)
-        return report_sys("child", "shm_open", -errno);
+        return sample_report_sys("child", "shm_open", -errno);
     struct stat st;
     int rc = fstat(fd, &st) != 0 ? -errno : st.st_size < LINE ? -ERANGE : 0;
     if (rc < 0) {
-        report_sys("child", "fstat (the object's size)", rc);
+        sample_report_sys("child", "fstat (the object's size)", rc);
         close(fd);
         return rc;
     }
@@ -160,22 +121,22 @@ static int child_posix(void)
     rc = p == MAP_FAILED ? -errno : 0;
     close(fd); /* the mapping does not need the descriptor */
     if (rc < 0)
-        return report_sys("child", "mmap", rc);
+        return sample_report_sys("child", "mmap", rc);
     printf("[child] POSIX: shm_open(\"%s\", O_RDONLY) = fd %d, fstat: %lld bytes,\n"
            "        mmap(PROT_READ, MAP_SHARED) at %p:\n"
            "        \"%.*s\"\n",
            posix_name, fd, (long long)st.st_size, (void *)p, LINE - 1, p);
     if (munmap(p, (size_t)st.st_size) != 0)
-        return report_sys("child", "munmap", -errno);
+        return sample_report_sys("child", "munmap", -errno);
     return 0;
 }
 
 static int child(int from_parent, int to_parent)
 {
     int rc;
-    if ((rc = await(from_parent, 'S')) < 0 || (rc = child_sysv()) < 0 ||
-        (rc = tell(to_parent, 's')) < 0 || (rc = await(from_parent, 'P')) < 0 ||
-        (rc = child_posix()) < 0 || (rc = tell(to_parent, 'p')) < 0)
+    if ((rc = sample_await(from_parent, 'S')) < 0 || (rc = child_sysv()) < 0 ||
+        (rc = sample_tell(to_parent, 's')) < 0 || (rc = sample_await(from_parent, 'P')) < 0 ||
+        (rc = child_posix()) < 0 || (rc = sample_tell(to_parent, 'p')) < 0)
         return rc;
     return 0;
 }
@@ -197,7 +158,7 @@ int main(void)
     snprintf(posix_name, sizeof(posix_name), "/libsysv-sample-05.%d", (int)getpid());
     snprintf(dev_shm_path, sizeof(dev_shm_path), "/dev/shm%s", posix_name);
     if ((rc = sysv_key_name(key_name, &key)) < 0) {
-        report("parent", "sysv_key_name", rc);
+        sample_report("parent", "sysv_key_name", rc);
         return 1;
     }
     sysv_key_format(key, hex, sizeof(hex));
@@ -205,12 +166,12 @@ int main(void)
     /* The reader first, before anything is made: it inherits nothing, and
        finds both objects as an unrelated program would, by key and by name. */
     if (pipe(to_child) != 0 || pipe(to_parent) != 0) {
-        report_sys("parent", "pipe", -errno);
+        sample_report_sys("parent", "pipe", -errno);
         goto out;
     }
     fflush(stdout);
     if ((pid = fork()) < 0) {
-        report_sys("parent", "fork", -errno);
+        sample_report_sys("parent", "fork", -errno);
         goto out;
     }
     if (pid == 0) {
@@ -225,14 +186,14 @@ int main(void)
     to_child[0] = to_parent[1] = -1;
     printf("Parent pid %d, child (the reader) pid %d.\n", (int)getpid(), (int)pid);
 
-    step("1. System V: a key, shmget, shmat");
+    sample_step("1. System V: a key, shmget, shmat");
     if ((rc = sysv_shm_open(&shm, key, SIZE, SYSV_CREATE | SYSV_EXCL, 0600)) < 0) {
-        report("parent", "sysv_shm_open", rc);
+        sample_report("parent", "sysv_shm_open", rc);
         goto out;
     }
     id = shm.id;
     if ((rc = sysv_shm_attach(&shm, 0)) < 0) {
-        report("parent", "sysv_shm_attach", rc);
+        sample_report("parent", "sysv_shm_attach", rc);
         goto out;
     }
     printf("[parent] key sysv_key_name(\"%s\") = %s: a 32-bit number, not a name\n", key_name, hex);
@@ -240,7 +201,7 @@ int main(void)
            "         here, at creation. shmat(%d, NULL, 0) at %p\n",
            hex, SIZE, id, id, shm.addr);
     if ((rc = sysv_shm_write(&shm, 0, sysv_line, strlen(sysv_line) + 1)) < 0) {
-        report("parent", "sysv_shm_write", rc);
+        sample_report("parent", "sysv_shm_write", rc);
         goto out;
     }
     printf("[parent] wrote \"%s\"\n", sysv_line);
@@ -248,18 +209,18 @@ int main(void)
            "prints; the key in decimal there), not in any file system:\n");
     if (show_sysvipc(id) < 0)
         goto out;
-    if ((rc = tell(to_child[1], 'S')) < 0 || (rc = await(to_parent[0], 's')) < 0) {
-        report_sys("parent", "the pipe to the child", rc);
+    if ((rc = sample_tell(to_child[1], 'S')) < 0 || (rc = sample_await(to_parent[0], 's')) < 0) {
+        sample_report_sys("parent", "the pipe to the child", rc);
         goto out;
     }
 
     printf("[parent] IPC_RMID while the parent is still attached:\n");
     if ((rc = sysv_shm_remove(&shm)) < 0) {
-        report("parent", "sysv_shm_remove", rc);
+        sample_report("parent", "sysv_shm_remove", rc);
         goto out;
     }
     if ((rc = sysv_shm_stat(id, &st)) < 0) {
-        report("parent", "sysv_shm_stat", rc);
+        sample_report("parent", "sysv_shm_stat", rc);
         goto out;
     }
     printf("[parent] sysv_shm_stat(%d): removed %d, nattch %lu, key 0x%08x: the key is gone,\n"
@@ -270,7 +231,7 @@ int main(void)
         goto out;
     printf("(perms 1600: the kernel shows its removal mark, SHM_DEST, as the 01000 bit)\n");
     if ((rc = sysv_shm_detach(&shm)) < 0) {
-        report("parent", "sysv_shm_detach", rc);
+        sample_report("parent", "sysv_shm_detach", rc);
         goto out;
     }
     rc = sysv_shm_stat(id, &st);
@@ -279,10 +240,10 @@ int main(void)
     if (show_sysvipc(id) < 0)
         goto out;
 
-    step("2. POSIX: a name, shm_open, ftruncate, mmap");
+    sample_step("2. POSIX: a name, shm_open, ftruncate, mmap");
     fd = shm_open(posix_name, O_CREAT | O_EXCL | O_RDWR, 0600);
     if (fd < 0) {
-        report_sys("parent", "shm_open", -errno);
+        sample_report_sys("parent", "shm_open", -errno);
         goto out;
     }
     named = 1;
@@ -290,7 +251,7 @@ int main(void)
            "         descriptor, not an id; the mode goes through the umask, as for any file\n",
            posix_name, fd);
     if (ftruncate(fd, SIZE) != 0) {
-        report_sys("parent", "ftruncate", -errno);
+        sample_report_sys("parent", "ftruncate", -errno);
         goto out;
     }
     printf("[parent] ftruncate(fd, %d): a new object is 0 bytes; this sets the size (and could\n"
@@ -298,7 +259,7 @@ int main(void)
            SIZE);
     map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) {
-        report_sys("parent", "mmap", -errno);
+        sample_report_sys("parent", "mmap", -errno);
         goto out;
     }
     close(fd);
@@ -311,14 +272,14 @@ int main(void)
     printf("Where it is listed: a file in the tmpfs at /dev/shm (`ls -l /dev/shm`); ipcs knows\n"
            "nothing of it:\n");
     show_dev_shm();
-    if ((rc = tell(to_child[1], 'P')) < 0 || (rc = await(to_parent[0], 'p')) < 0) {
-        report_sys("parent", "the pipe to the child", rc);
+    if ((rc = sample_tell(to_child[1], 'P')) < 0 || (rc = sample_await(to_parent[0], 'p')) < 0) {
+        sample_report_sys("parent", "the pipe to the child", rc);
         goto out;
     }
 
     printf("[parent] shm_unlink while the parent still has it mapped:\n");
     if (shm_unlink(posix_name) != 0) {
-        report_sys("parent", "shm_unlink", -errno);
+        sample_report_sys("parent", "shm_unlink", -errno);
         goto out;
     }
     named = 0;
@@ -335,20 +296,20 @@ int main(void)
         goto out;
     }
     if (munmap(map, SIZE) != 0) {
-        report_sys("parent", "munmap", -errno);
+        sample_report_sys("parent", "munmap", -errno);
         goto out;
     }
     map = MAP_FAILED;
     printf("[parent] munmap: the last mapping (and no descriptor open): the memory is freed\n");
 
-    if (waitpid(pid, &wstatus, 0) < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    if (sample_waitpid(pid, &wstatus) < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
         fprintf(stderr, "05_shm_posix_vs_sysv: the child failed\n");
         pid = -1;
         goto out;
     }
     pid = -1;
 
-    step("3. What differs");
+    sample_step("3. What differs");
     printf("                   System V                         POSIX\n"
            "  named by         a key: a number (ftok, a hash)   a name: \"/something\"\n"
            "  open/create      shmget -> an id (system-wide)    shm_open -> a file descriptor\n"
@@ -365,13 +326,13 @@ out:
     if (to_child[1] >= 0)
         close(to_child[1]); /* a child still waiting reads EOF and gives up */
     if (pid > 0)
-        waitpid(pid, NULL, 0);
+        sample_waitpid(pid, NULL);
     if (to_parent[0] >= 0)
         close(to_parent[0]);
     if (shm.addr != NULL)
         sysv_shm_detach(&shm);
     if (shm.id >= 0 && (rc = sysv_shm_remove(&shm)) < 0) {
-        report("parent", "sysv_shm_remove", rc);
+        sample_report("parent", "sysv_shm_remove", rc);
         status = 1;
     }
     if (map != MAP_FAILED)
@@ -379,7 +340,7 @@ out:
     if (fd >= 0)
         close(fd);
     if (named && shm_unlink(posix_name) != 0) {
-        report_sys("parent", "shm_unlink", -errno);
+        sample_report_sys("parent", "shm_unlink", -errno);
         status = 1;
     }
     return status;

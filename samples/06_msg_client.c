@@ -20,6 +20,7 @@
 #include <sysv/sysv.h>
 
 #include "06_msg_protocol.h"
+#include "sample.h"
 
 static int send_request(const sysv_msgq *q, const char *word, int goodbye)
 {
@@ -38,27 +39,31 @@ static int send_request(const sysv_msgq *q, const char *word, int goodbye)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* lines in order with the server's */
+    const long mine = (long)getpid();
+    char me[32]; /* "pid N" in error lines: three clients run at once */
+    snprintf(me, sizeof(me), "pid %ld", mine);
     key_t key;
-    if (sysv_key_name(SAMPLE_QUEUE_NAME, &key) < 0)
+    int rc = sysv_key_name(SAMPLE_QUEUE_NAME, &key);
+    if (rc < 0) {
+        sample_report(me, "sysv_key_name", rc);
         return 1;
+    }
     sysv_msgq q = SYSV_MSGQ_INIT;
     /* No SYSV_CREATE: a client uses the server's queue, never makes one. */
-    int rc = sysv_msg_open(&q, key, 0, 0600);
+    rc = sysv_msg_open(&q, key, 0, 0600);
     if (rc == -ENOENT) {
-        fprintf(stderr, "client %ld: no server queue (start 06_msg_server --wait first)\n",
-                (long)getpid());
+        fprintf(stderr, "client %ld: no server queue (start 06_msg_server --wait first)\n", mine);
         return 1;
     }
     if (rc < 0) {
-        fprintf(stderr, "client: msgget: %s (%s)\n", sysv_strerror(rc), sysv_errname(rc));
+        sample_report(me, "msgget", rc);
         return 1;
     }
 
-    const long mine = (long)getpid();
     for (int i = 1; i < argc; i++) {
         rc = send_request(&q, argv[i], 0);
         if (rc < 0) {
-            fprintf(stderr, "client %ld: msgsnd: %s\n", mine, sysv_strerror(rc));
+            sample_report(me, "msgsnd", rc);
             return 1;
         }
         struct reply rep;
@@ -66,8 +71,7 @@ int main(int argc, char **argv)
         /* Only messages of type == my pid: replies meant for me. */
         ssize_t n = sysv_msg_recv(&q, mine, &rep, sizeof(rep), &type, 0, &(struct timespec){5, 0});
         if (n < 0) {
-            fprintf(stderr, "client %ld: msgrcv: %s (%s)\n", mine, sysv_strerror((int)n),
-                    sysv_errname((int)n));
+            sample_report(me, "msgrcv", (int)n);
             return 1;
         }
         printf("  client %ld: sent \"%s\", got reply type %ld: \"%s\" (%d letters)\n", mine,
@@ -75,7 +79,7 @@ int main(int argc, char **argv)
     }
     rc = send_request(&q, "", 1);
     if (rc < 0) {
-        fprintf(stderr, "client %ld: goodbye: %s\n", mine, sysv_strerror(rc));
+        sample_report(me, "msgsnd (goodbye)", rc);
         return 1;
     }
     return 0;

@@ -35,13 +35,14 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sysv/sysv.h>
 
 #include "06_msg_protocol.h"
+#include "sample.h"
 
 #define CLIENTS 3
+#define CLIENT "06_msg_client"
 
 static volatile sig_atomic_t stop;
 
@@ -61,33 +62,6 @@ static void catch_interrupts(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-}
-
-/* The client program, next to this one. */
-static int client_path(char *buf, size_t cap)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-    if (n < 0)
-        return -errno;
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    const char *name = "06_msg_client";
-    if (slash == NULL || (size_t)(slash + 1 - buf) + strlen(name) + 1 > cap)
-        return -ENAMETOOLONG;
-    strcpy(slash + 1, name);
-    return 0;
-}
-
-static pid_t start_client(const char *path, char *const argv[])
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(path, argv);
-        fprintf(stderr, "server: cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    return pid;
 }
 
 /* The service: the word in capitals and its length. */
@@ -124,11 +98,8 @@ static int serve(const sysv_msgq *q, int goodbyes)
             printf("server: no request for %ld s: giving up\n", (long)patience.tv_sec);
             return (int)n;
         }
-        if (n < 0) {
-            fprintf(stderr, "server: msgrcv: %s (%s)\n", sysv_strerror((int)n),
-                    sysv_errname((int)n));
-            return (int)n;
-        }
+        if (n < 0)
+            return sample_report(NULL, "msgrcv", (int)n);
         if (n < (ssize_t)offsetof(struct request, text) || req.pid <= 1) {
             printf("server: ignoring a malformed request of %zd bytes\n", n);
             continue;
@@ -146,10 +117,8 @@ static int serve(const sysv_msgq *q, int goodbyes)
         answer(&req, (size_t)n, &rep);
         /* The reply's type is the client's pid: only that client takes it. */
         int rc = sysv_msg_send(q, (long)req.pid, &rep, sizeof(rep), 0, NULL);
-        if (rc < 0) {
-            fprintf(stderr, "server: msgsnd to %ld: %s\n", (long)req.pid, sysv_strerror(rc));
-            return rc;
-        }
+        if (rc < 0)
+            return sample_report(NULL, "msgsnd (a reply)", rc);
         served++;
         printf("server: request %d from pid %ld, \"%s\" -> reply type %ld\n", served, (long)req.pid,
                rep.text, (long)req.pid);
@@ -173,8 +142,10 @@ int main(int argc, char **argv)
     key_t key;
     char keytext[SYSV_KEY_STRLEN];
     int rc = sysv_key_name(SAMPLE_QUEUE_NAME, &key);
-    if (rc < 0)
+    if (rc < 0) {
+        sample_report(NULL, "sysv_key_name", rc);
         return 1;
+    }
     sysv_key_format(key, keytext, sizeof(keytext));
 
     sysv_msgq q = SYSV_MSGQ_INIT;
@@ -187,7 +158,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (rc < 0) {
-        fprintf(stderr, "server: msgget: %s (%s)\n", sysv_strerror(rc), sysv_errname(rc));
+        sample_report(NULL, "msgget", rc);
         return 1;
     }
     printf("server: queue id %d, key %s (name \"%s\"), mode 0600\n", q.id, keytext,
@@ -203,19 +174,21 @@ int main(int argc, char **argv)
             status = 1;
     } else {
         char path[PATH_MAX];
-        if (client_path(path, sizeof(path)) < 0) {
-            fprintf(stderr, "server: cannot find 06_msg_client\n");
+        if ((rc = sample_sibling_path(CLIENT, path, sizeof(path))) < 0) {
+            sample_report_sys(
+                NULL, "finding " CLIENT " next to this program (build it: target " CLIENT ")", rc);
             status = 1;
             goto out;
         }
-        static char *words[CLIENTS][4] = {{"06_msg_client", "apple", "banana", NULL},
-                                          {"06_msg_client", "cherry", "date", NULL},
-                                          {"06_msg_client", "elderberry", "fig", NULL}};
+        static char *words[CLIENTS][4] = {{CLIENT, "apple", "banana", NULL},
+                                          {CLIENT, "cherry", "date", NULL},
+                                          {CLIENT, "elderberry", "fig", NULL}};
         printf("server: starting %d clients; each sends its words, then goodbye\n", CLIENTS);
         for (; started < CLIENTS; started++) {
-            kids[started] = start_client(path, words[started]);
+            /* fork, then exec the client in the child */
+            kids[started] = sample_spawn(path, words[started]);
             if (kids[started] < 0) {
-                perror("server: fork");
+                sample_report_sys(NULL, "fork", (int)kids[started]);
                 status = 1;
                 break;
             }
@@ -229,14 +202,14 @@ out:
        ends, so the waits below cannot hang. */
     rc = sysv_msg_remove(&q);
     if (rc < 0) {
-        fprintf(stderr, "server: IPC_RMID: %s\n", sysv_strerror(rc));
+        sample_report(NULL, "IPC_RMID", rc);
         status = 1;
     } else {
         printf("server: queue removed (IPC_RMID); ipcs -q no longer lists it\n");
     }
     for (int i = 0; i < started; i++) {
         int ws;
-        if (waitpid(kids[i], &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        if (sample_waitpid(kids[i], &ws) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
             status = 1;
     }
     return status;

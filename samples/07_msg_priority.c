@@ -27,6 +27,8 @@
 
 #include <sysv/sysv.h>
 
+#include "sample.h"
+
 static const struct job {
     long priority;
     const char *what;
@@ -47,8 +49,8 @@ static const char *label(long priority)
    Returns how many it took, or a negative errno. */
 static int drain(const sysv_msgq *q, long type, int flags, const char *why)
 {
-    printf("\n== msgrcv(type %ld%s): %s\n", type, (flags & SYSV_MSG_EXCEPT) ? ", MSG_EXCEPT" : "",
-           why);
+    sample_step("msgrcv(type %ld%s): %s", type, (flags & SYSV_MSG_EXCEPT) ? ", MSG_EXCEPT" : "",
+                why);
     int taken = 0;
     for (;;) {
         char text[64];
@@ -58,10 +60,8 @@ static int drain(const sysv_msgq *q, long type, int flags, const char *why)
             printf("   (then ENOMSG: nothing left that matches)\n");
             return taken;
         }
-        if (n < 0) {
-            fprintf(stderr, "msgrcv: %s (%s)\n", sysv_strerror((int)n), sysv_errname((int)n));
-            return (int)n;
-        }
+        if (n < 0)
+            return sample_report(NULL, "msgrcv", (int)n);
         text[n] = '\0';
         printf("   took type %ld (%-6s) %s\n", got, label(got), text);
         taken++;
@@ -70,18 +70,16 @@ static int drain(const sysv_msgq *q, long type, int flags, const char *why)
 
 static int run(const sysv_msgq *q)
 {
-    printf("== sending %zu jobs, the priority as the message type\n", NJOBS);
+    sample_step("sending %zu jobs, the priority as the message type", NJOBS);
     for (size_t i = 0; i < NJOBS; i++) {
         int rc = sysv_msg_send(q, jobs[i].priority, jobs[i].what, strlen(jobs[i].what), 0, NULL);
-        if (rc < 0) {
-            fprintf(stderr, "msgsnd: %s\n", sysv_strerror(rc));
-            return rc;
-        }
+        if (rc < 0)
+            return sample_report(NULL, "msgsnd", rc);
         printf("   sent type %ld (%-6s) %s\n", jobs[i].priority, label(jobs[i].priority),
                jobs[i].what);
     }
 
-    printf("\n== the queue, peeked (MSG_COPY) without taking: type 0 would go in this order\n");
+    sample_step("the queue, peeked (MSG_COPY) without taking: type 0 would go in this order");
     for (size_t i = 0;; i++) {
         char text[64];
         long type;
@@ -92,10 +90,8 @@ static int run(const sysv_msgq *q)
             printf("   (this kernel has no MSG_COPY: peeking is not possible here)\n");
             break;
         }
-        if (n < 0) {
-            fprintf(stderr, "peek: %s\n", sysv_strerror((int)n));
-            return (int)n;
-        }
+        if (n < 0)
+            return sample_report(NULL, "peek (msgrcv with MSG_COPY)", (int)n);
         text[(size_t)n < sizeof(text) - 1 ? (size_t)n : sizeof(text) - 1] = '\0';
         printf("   [%zu] type %ld %s\n", i, type, text);
     }
@@ -110,7 +106,7 @@ static int run(const sysv_msgq *q)
     if (c < 0)
         return c;
     if ((size_t)(a + b + c) != NJOBS) {
-        fprintf(stderr, "took %d jobs, sent %zu\n", a + b + c, NJOBS);
+        fprintf(stderr, "07_msg_priority: took %d jobs, sent %zu\n", a + b + c, NJOBS);
         return -EPROTO;
     }
     printf("\nall %zu jobs taken exactly once; within one priority in the order sent\n", NJOBS);
@@ -122,14 +118,14 @@ int main(void)
     sysv_msgq q = SYSV_MSGQ_INIT;
     int rc = sysv_msg_open(&q, SYSV_KEY_PRIVATE, SYSV_CREATE, 0600);
     if (rc < 0) {
-        fprintf(stderr, "msgget: %s (%s)\n", sysv_strerror(rc), sysv_errname(rc));
+        sample_report(NULL, "msgget", rc);
         return 1;
     }
-    printf("queue id %d (IPC_PRIVATE, mode 0600)\n\n", q.id);
+    printf("queue id %d (IPC_PRIVATE, mode 0600)\n", q.id);
     int status = run(&q) < 0;
     rc = sysv_msg_remove(&q);
     if (rc < 0) {
-        fprintf(stderr, "IPC_RMID: %s\n", sysv_strerror(rc));
+        sample_report(NULL, "IPC_RMID", rc);
         status = 1;
     } else {
         printf("queue removed\n");
