@@ -88,6 +88,7 @@ static int fail(int rc)
 
 int main(void)
 {
+    sample_init();
     char b1[SYSV_KEY_STRLEN], b2[SYSV_KEY_STRLEN];
     int rc;
 

@@ -85,8 +85,7 @@ int main(int argc, char **argv)
     const char *text = NULL;
     int leave = 0;
 
-    setvbuf(stdout, NULL, _IOLBF, 0); /* lines in order with stderr's, and the other process's */
-    signal(SIGPIPE, SIG_IGN);         /* piped into `head`, it must still get to its cleanup */
+    sample_init();
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--leave") == 0)
             leave = 1;

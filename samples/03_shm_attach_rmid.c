@@ -146,8 +146,7 @@ int main(void)
     pid_t pid = -1;
     key_t key;
 
-    setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, in the order the pipes allow */
-    signal(SIGPIPE, SIG_IGN);         /* piped into `head`, it must still get to its cleanup */
+    sample_init();
 
     sample_step("1. The parent makes a segment, attaches it, writes a line");
     if ((rc = sysv_key_name("libsysv-sample-03", &key)) < 0) {

@@ -224,8 +224,7 @@ int main(void)
     sysv_shm_status st;
     pid_t pid = -1;
 
-    setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, in the order events happen */
-    signal(SIGPIPE, SIG_IGN);         /* piped into `head`, it must still get to its cleanup */
+    sample_init();
     if ((rc = sysv_key_name("libsysv-sample-04", &key)) < 0) {
         sample_report(NULL, "sysv_key_name", rc);
         return 1;

@@ -152,8 +152,7 @@ int main(void)
     const char *posix_line = "a line through a POSIX shared memory object";
     pid_t pid = -1;
 
-    setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, in the order the pipes allow */
-    signal(SIGPIPE, SIG_IGN);         /* piped into `head`, it must still get to its cleanup */
+    sample_init();
     snprintf(key_name, sizeof(key_name), "libsysv-sample-05.%d", (int)getpid());
     snprintf(posix_name, sizeof(posix_name), "/libsysv-sample-05.%d", (int)getpid());
     snprintf(dev_shm_path, sizeof(dev_shm_path), "/dev/shm%s", posix_name);

@@ -38,7 +38,7 @@ static int send_request(const sysv_msgq *q, const char *word, int goodbye)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* lines in order with the server's */
+    sample_init();
     const long mine = (long)getpid();
     char me[32]; /* "pid N" in error lines: three clients run at once */
     snprintf(me, sizeof(me), "pid %ld", mine);

@@ -134,9 +134,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--wait]\n", argv[0]);
         return 2;
     }
-    /* One line at a time, so that the server's and the clients' lines
-       interleave in the order they happened, on a terminal or a pipe. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    sample_init();
     catch_interrupts();
 
     key_t key;

@@ -115,6 +115,7 @@ static int run(const sysv_msgq *q)
 
 int main(void)
 {
+    sample_init();
     sysv_msgq q = SYSV_MSGQ_INIT;
     int rc = sysv_msg_open(&q, SYSV_KEY_PRIVATE, SYSV_CREATE, 0600);
     if (rc < 0) {

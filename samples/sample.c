@@ -10,6 +10,12 @@
 
 #include <sysv/sysv.h>
 
+void sample_init(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 void sample_step(const char *fmt, ...)
 {
     va_list ap;

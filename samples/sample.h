@@ -21,6 +21,13 @@
 #define SAMPLE_PRINTF(fmt, args)
 #endif
 
+/* Call first in main: stdout goes out a whole line at a time (so the lines
+   of several processes interleave in the order they happened, on a
+   terminal or a pipe), and SIGPIPE is ignored (so a sample piped into
+   `head` still reaches its cleanup and removes its IPC objects, instead of
+   being killed in a printf). */
+void sample_init(void);
+
 /* Prints a step's heading on stdout, after a blank line: "\n== <title>".
    The title is a printf format. */
 void sample_step(const char *fmt, ...) SAMPLE_PRINTF(1, 2);
