@@ -672,15 +672,23 @@ static void interrupted_receiver(void *arg)
     expect(&c->q, 2, 0, 2, "keep me");
 }
 
+/* Starts fn in a child that installs its handler, and returns once the
+   handler is in place. */
+static pid_t start_receiver(struct sigcase *c, void (*fn)(void *))
+{
+    h_gate_init(&c->ready);
+    h_gate_init(&c->told);
+    pid_t pid = h_fork(fn, c);
+    h_gate_pass(&c->ready, CHILD_MS);
+    return pid;
+}
+
 static void interrupt_receiver(const struct timespec *timeout, long syscall_nr)
 {
     struct sigcase c = {SYSV_MSGQ_INIT, {{0}}, {{0}}, timeout};
     make(&c.q);
     send_str(&c.q, 2, "keep me");
-    h_gate_init(&c.ready);
-    h_gate_init(&c.told);
-    pid_t pid = h_fork(interrupted_receiver, &c);
-    h_gate_pass(&c.ready, CHILD_MS); /* the handler is installed */
+    pid_t pid = start_receiver(&c, interrupted_receiver);
     /* Once: a handler that runs while the call waits must end it, timed
        (the signal is taken only inside the sleep) or not. */
     h_wait_syscall(pid, syscall_nr, CHILD_MS);
@@ -718,10 +726,7 @@ static void restart_receiver(const struct timespec *timeout, long syscall_nr)
 {
     struct sigcase c = {SYSV_MSGQ_INIT, {{0}}, {{0}}, timeout};
     make(&c.q);
-    h_gate_init(&c.ready);
-    h_gate_init(&c.told);
-    pid_t pid = h_fork(restarting_receiver, &c);
-    h_gate_pass(&c.ready, CHILD_MS);
+    pid_t pid = start_receiver(&c, restarting_receiver);
     for (int i = 0; i < 3; i++) {
         /* Blocked (again): the handler ran and the call went on waiting. */
         h_wait_syscall(pid, syscall_nr, CHILD_MS);
