@@ -4,14 +4,16 @@
  *
  * The common layer (keys, flags, permissions, errors) is <sysv/ipc.h>;
  * each module has its own header: <sysv/shm.h> for shared memory,
- * <sysv/msg.h> for message queues. The semaphore headers (sem.h, mutex.h)
- * join when that module lands.
+ * <sysv/msg.h> for message queues, <sysv/sem.h> for semaphore sets and
+ * <sysv/mutex.h> for the lock that survives its holder's death.
  */
 #ifndef SYSV_SYSV_H
 #define SYSV_SYSV_H
 
 #include <sysv/ipc.h>
 #include <sysv/msg.h>
+#include <sysv/mutex.h>
+#include <sysv/sem.h>
 #include <sysv/shm.h>
 
 #endif /* SYSV_SYSV_H */

@@ -14,7 +14,8 @@
     XX(ESRCH, "no such process")                                                                   \
     XX(EINTR, "interrupted by a signal handler before anything happened")                          \
     XX(EIO, "input/output error")                                                                  \
-    XX(E2BIG, "the message is longer than the buffer (it stays queued)")                           \
+    XX(E2BIG, "too big: a message longer than the buffer (it stays queued), or more semaphore "    \
+              "operations than semopm")                                                            \
     XX(EBADF, "bad file descriptor")                                                               \
     XX(ECHILD, "no child process")                                                                 \
     XX(EAGAIN, "the call would have to wait (SYSV_NOWAIT)")                                        \
