@@ -21,7 +21,8 @@
    Creator (the one process whose IPC_CREAT | IPC_EXCL succeeds):
      1. semget with the mode asked for plus all three execute bits (INIT_MARK;
         they grant nothing for IPC objects), so that an opener can tell a
-        set being initialised by libsysv from one made by another tool;
+        set being initialised by libsysv from one made by another tool,
+        and plus read and write for the owner, which steps 2 and 3 need;
      2. SETALL with the initial values (skipped for all-zero values: Linux
         makes new sets zeroed);
      3. one semop that changes nothing, so the kernel's sem_otime is no
@@ -69,7 +70,9 @@ static int get_set(key_t key, int kflags, void *varg)
     if (!(kflags & IPC_CREAT) && key != IPC_PRIVATE)
         return semget_errno(key, a->nsems, open_flags);
 
-    int make_flags = kflags | IPC_EXCL | INIT_MARK;
+    /* Read and write for the owner as well until the values are in: the
+       creator must set them even when the mode it asked for is 0400. */
+    int make_flags = kflags | IPC_EXCL | INIT_MARK | 0600;
     for (int round = 0; round < 100; round++) {
         int id = semget_errno(key, a->nsems, make_flags);
         if (id >= 0) {
