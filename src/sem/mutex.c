@@ -87,7 +87,8 @@ int sysv_mutex_open(sysv_mutex *m, key_t key, int flags, mode_t mode)
     if (rc < 0)
         return rc;
     if (m->set.nsems != SYSV_MUTEX_NSEMS) {
-        m->set.id = -1;
+        m->set.id = -1; /* not a mutex: the handle stays unopened */
+        m->set.nsems = 0;
         return -EINVAL;
     }
     return 0;
@@ -128,7 +129,7 @@ static int take(sysv_mutex *m, int nowait, const struct timespec *timeout)
     }
 
     pid_t me = self();
-    for (;;) {
+    for (int round = 0;; round++) {
         struct sembuf ops[] = {
             {FREE, -1, (short)(SEM_UNDO | (nowait ? IPC_NOWAIT : 0))},
             {LO, 0, IPC_NOWAIT},
@@ -136,11 +137,13 @@ static int take(sysv_mutex *m, int nowait, const struct timespec *timeout)
             {LO, pid_lo(me), 0},
             {HI, pid_hi(me), 0},
         };
-        rc = sysv__semop(m->set.id, ops, sizeof(ops) / sizeof(ops[0]), 0, dp);
+        /* SYSV_RESTART: a handler does not end the wait, which goes on
+           with the time left. */
+        rc = sysv__semop(m->set.id, ops, sizeof(ops) / sizeof(ops[0]), SYSV_RESTART, dp);
         if (rc == 0)
             return 0;
-        if (rc == -EINTR)
-            continue; /* a handler ran: wait on, with the time left */
+        if (rc == -EINVAL && round > 0)
+            return -EIDRM; /* the id was good in the rounds before */
         if (rc != -EAGAIN && rc != -ETIMEDOUT)
             return rc;
 
@@ -152,6 +155,8 @@ static int take(sysv_mutex *m, int nowait, const struct timespec *timeout)
             return errno == EINVAL ? -EIDRM : -errno;
         if (v[FREE] == 1 && (v[LO] != 0 || v[HI] != 0)) {
             rc = recover(m, me, v[LO], v[HI]);
+            if (rc == -EINVAL)
+                return -EIDRM; /* GETALL has just read the set */
             if (rc != -EAGAIN)
                 return rc;
             continue;
@@ -196,7 +201,8 @@ int sysv_mutex_unlock(sysv_mutex *m)
 
 int sysv_mutex_remove(sysv_mutex *m)
 {
-    if (m == NULL)
-        return -EINVAL;
+    int rc = check_mutex(m);
+    if (rc < 0)
+        return rc;
     return sysv_sem_remove(&m->set);
 }
