@@ -50,7 +50,10 @@ extern "C" {
 
 struct timespec;
 
-/* A set as this process knows it. Initialise with SYSV_SEMSET_INIT. */
+/* A set as this process knows it. Initialise with SYSV_SEMSET_INIT. A
+   handle is open once sysv_sem_open or sysv_sem_open_id has filled it (id
+   >= 0 and nsems >= 1); every call refuses any other with -EINVAL without
+   a system call, a zeroed struct included (id 0 is a real set). */
 typedef struct sysv_semset {
     int id;    /* read-only: the semid, -1 when not open */
     key_t key; /* read-only: the key it was opened with */

@@ -281,9 +281,12 @@ int sysv__semop(int id, struct sembuf *ops, size_t nops, int flags, const sysv__
     }
 }
 
+/* An open handle has an id and at least one semaphore. Id 0 is a real
+   set, so the count is what tells a zeroed (never opened) handle from one
+   that sysv_sem_open filled: no call on it reaches the kernel. */
 static int check_open(const sysv_semset *s)
 {
-    return s == NULL || s->id < 0 ? -EINVAL : 0;
+    return s == NULL || s->id < 0 || s->nsems <= 0 ? -EINVAL : 0;
 }
 
 static int check_index(const sysv_semset *s, int index)
@@ -317,7 +320,7 @@ int sysv_sem_op(const sysv_semset *s, struct sembuf *ops, size_t nops, int flags
     for (size_t i = 0; i < nops; i++) {
         if ((ops[i].sem_flg & ~(SEM_UNDO | IPC_NOWAIT)) != 0)
             return -EINVAL;
-        if (s->nsems > 0 && ops[i].sem_num >= (unsigned short)s->nsems)
+        if (ops[i].sem_num >= (unsigned short)s->nsems)
             return -EINVAL;
     }
 
@@ -428,7 +431,7 @@ int sysv_sem_set(const sysv_semset *s, int index, int value)
    handle's count is checked against the kernel's before either. */
 static int check_all(const sysv_semset *s, const unsigned short *values)
 {
-    if (check_open(s) < 0 || values == NULL || s->nsems <= 0)
+    if (check_open(s) < 0 || values == NULL)
         return -EINVAL;
     sysv_entry e;
     int rc = sysv__stat_any(SYSV_SEM, s->id, &e);
