@@ -58,18 +58,6 @@ static unsigned long qnum(const sysv_msgq *q)
     return st.qnum;
 }
 
-static long long elapsed_us(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000000LL + (now.tv_nsec - since->tv_nsec) / 1000;
-}
-
-static long long elapsed_ms(const struct timespec *since)
-{
-    return elapsed_us(since) / 1000;
-}
-
 /* ---- open, send, receive ---------------------------------------------- */
 
 TEST(open_create_send_recv_remove)
@@ -500,7 +488,7 @@ TEST(recv_times_out_on_time_without_burning_a_core)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK_ERR(sysv_msg_recv(&q, 1, buf, sizeof(buf), NULL, 0, &(struct timespec){0, 300000000}),
               ETIMEDOUT);
-    long long wall_us = elapsed_us(&t0), wall = wall_us / 1000;
+    long long wall_us = h_elapsed_us(&t0), wall = wall_us / 1000;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     long long cpu = (c1.tv_sec - c0.tv_sec) * 1000LL + (c1.tv_nsec - c0.tv_nsec) / 1000000;
     printf("timed out after %lld ms (asked 300), %lld ms of CPU\n", wall, cpu);
@@ -523,7 +511,7 @@ TEST(send_times_out_on_a_full_queue_and_sends_nothing)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK_ERR(sysv_msg_send(&q, 2, "x", 1, 0, &(struct timespec){0, 100000000}), ETIMEDOUT);
-    CHECK(elapsed_ms(&t0) >= 100);
+    CHECK(h_elapsed_ms(&t0) >= 100);
     CHECK_EQ(qnum(&q), 1);
     expect(&q, 0, 0, 1, "0123456789");
     CHECK_ERR(sysv_msg_recv(&q, 0, (char[4]){0}, 4, NULL, SYSV_NOWAIT, NULL), ENOMSG);
@@ -569,7 +557,7 @@ static void patient_receiver(void *arg)
     struct latency *l = arg;
     char buf[8];
     CHECK_EQ(sysv_msg_recv(&l->q, 1, buf, sizeof(buf), NULL, 0, &(struct timespec){20, 0}), 2);
-    long long late_us = elapsed_us(&l->sent);
+    long long late_us = h_elapsed_us(&l->sent);
     printf("seen %lld us after it was sent, 1.5 s into a timed wait\n", late_us);
     /* The sleeps between tries stop growing at 2 ms: after a long wait a
        message is seen within about that, not after a long sleep. The bound

@@ -71,13 +71,6 @@ static void *shared(sysv_shm *shm, size_t size)
     return shm->addr;
 }
 
-static long long elapsed_us(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000000LL + (now.tv_nsec - since->tv_nsec) / 1000;
-}
-
 /* A child that holds the lock: start_holder returns once it does. */
 struct holder {
     sysv_mutex m;
@@ -738,7 +731,7 @@ TEST_MULTIPROC(timed_lock_times_out_not_before_its_timeout)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK_ERR(sysv_mutex_lock(&h.m, &(struct timespec){0, 50000000}), ETIMEDOUT);
-    long long us = elapsed_us(&t0);
+    long long us = h_elapsed_us(&t0);
     printf("timed out after %lld us (asked 50000)\n", us);
     CHECK(us >= 50000);
     CHECK(us < 50000 + 2000000); /* bounded, generously for a loaded machine */

@@ -92,8 +92,8 @@ typedef struct sysv_semset {
    their mode has them, have not changed for over a second.
 
    Opening: nsems is the least size the caller needs (0: any) and init is
-   ignored; s->nsems is the set's real size either way. mode gives the
-   permissions of a new set (0: SYSV_MODE_DEFAULT) and, for an existing
+   not used (though with SYSV_CREATE its values are checked first); s->nsems is the set's real size
+   either way. mode gives the permissions of a new set (0: SYSV_MODE_DEFAULT) and, for an existing
    one, the access this caller asks for (0400 to read values only).
    Sets s->id to -1 first, so the handle is always safe to clean up.
 

@@ -161,8 +161,9 @@ static int take(sysv_mutex *m, int nowait, const struct timespec *timeout)
                 return rc;
             continue;
         }
-        if (rc == -ETIMEDOUT)
-            return rc;
+        struct timespec left;
+        if (rc == -ETIMEDOUT || (dp != NULL && sysv__deadline_left(dp, &left) < 0))
+            return -ETIMEDOUT;
         if (nowait && v[FREE] == 0)
             return -EBUSY;
         /* The state changed between the semop and the read: again. */

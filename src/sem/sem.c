@@ -243,13 +243,14 @@ int sysv__semop(int id, struct sembuf *ops, size_t nops, int flags, const sysv__
 
     for (int tries = 1;; tries++) {
         int rc;
+        int had_time = 0;
         if (deadline == NULL) {
             rc = semop(id, ops, nops);
         } else {
             /* Past the deadline (a zero timeout, or a restart that came
                late): one last try that does not sleep. */
             struct timespec left = {0, 0};
-            (void)sysv__deadline_left(deadline, &left);
+            had_time = sysv__deadline_left(deadline, &left) == 0;
             rc = semtimedop(id, ops, nops, &left);
         }
         if (rc == 0)
@@ -260,9 +261,12 @@ int sysv__semop(int id, struct sembuf *ops, size_t nops, int flags, const sysv__
             if (deadline == NULL)
                 return -EAGAIN;
             /* semtimedop says EAGAIN for its timeout and for an operation
-               with IPC_NOWAIT alike; only the second needs telling apart. */
+               with IPC_NOWAIT alike. Without such an operation it is the
+               timeout; with one, it is the timeout only if the call began
+               with time left and used it up (a zero timeout never began
+               with any, so an IPC_NOWAIT operation says -EAGAIN there). */
             struct timespec left;
-            if (!nowait_op || sysv__deadline_left(deadline, &left) < 0)
+            if (!nowait_op || (had_time && sysv__deadline_left(deadline, &left) < 0))
                 return -ETIMEDOUT;
             return -EAGAIN;
         }

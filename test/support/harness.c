@@ -15,6 +15,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipcscan.h"
@@ -204,8 +205,19 @@ void h_gate_pass(h_gate *g, int timeout_ms)
         h_fail(__FILE__, __LINE__, "gate read: the other side closed it or failed (%zd)", n);
 }
 
-/* The system call pid sleeps in, or -1 when it runs or cannot be read. */
-static long blocked_in(pid_t pid)
+long long h_elapsed_us(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000000LL + (now.tv_nsec - since->tv_nsec) / 1000;
+}
+
+long long h_elapsed_ms(const struct timespec *since)
+{
+    return h_elapsed_us(since) / 1000;
+}
+
+long h_syscall_of(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
@@ -223,7 +235,7 @@ void h_wait_syscall(pid_t pid, long nr, int timeout_ms)
 {
     long long deadline = h_now_ms() + timeout_ms;
     for (;;) {
-        long now_in = blocked_in(pid);
+        long now_in = h_syscall_of(pid);
         if (now_in == nr)
             return;
         if (h_now_ms() > deadline)

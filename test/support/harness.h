@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <sysv/ipc.h>
 
@@ -114,6 +115,14 @@ void h_gate_pass(h_gate *g, int timeout_ms);
    child has really blocked before signalling it or removing what it waits
    on. Fails the test after timeout_ms. */
 void h_wait_syscall(pid_t pid, long nr, int timeout_ms);
+
+/* The system call pid sleeps in now, from /proc/PID/syscall; -1 while it
+   runs or when it cannot be read. For tests that accept one of several. */
+long h_syscall_of(pid_t pid);
+
+/* Microseconds and milliseconds of CLOCK_MONOTONIC since *since. */
+long long h_elapsed_us(const struct timespec *since);
+long long h_elapsed_ms(const struct timespec *since);
 
 /* Skips the test unless it runs as root (needed to become another user). */
 void h_need_root(void);
