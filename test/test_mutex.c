@@ -263,6 +263,56 @@ TEST(open_refuses_a_key_naming_a_set_of_another_size)
     }
 }
 
+/* A set of three semaphores that nobody has operated on, all 0 (its
+   creator died before setting the values, or ipcmk -S 3 made it), would be
+   locked with no holder for ever: opening it as a mutex makes it free. A
+   mutex in use is never touched that way. */
+TEST(a_three_semaphore_set_never_operated_on_opens_free)
+{
+    key_t key = h_key();
+    int id = h_sem(key, 3, 0600);
+    sysv_mutex m = SYSV_MUTEX_INIT;
+    CHECK_OK(sysv_mutex_open(&m, key, 0, 0));
+    CHECK_EQ(m.set.id, id);
+    expect_free(&m);
+    CHECK_OK(sysv_mutex_lock(&m, NULL));
+    sysv_mutex again = SYSV_MUTEX_INIT;
+    CHECK_OK(sysv_mutex_open(&again, key, 0, 0)); /* held: stays held */
+    expect_held_by(&m, getpid());
+    CHECK_OK(sysv_mutex_unlock(&m));
+    drop(&m);
+}
+
+/* The states the header's table describes, set by hand: a dead holder
+   whose pid has only a high half (a multiple of 32768) is still a death,
+   and a dead holder whose pid is now ours cannot be unlocked by us. */
+TEST(states_written_by_hand_read_as_the_header_says)
+{
+    sysv_mutex m = SYSV_MUTEX_INIT;
+    make(&m);
+    CHECK_OK(sysv_sem_set_all(&m.set, (const unsigned short[]){1, 0, 1}));
+    CHECK_ERR(sysv_mutex_trylock(&m), EOWNERDEAD);
+    expect_held_by(&m, getpid());
+    CHECK_OK(sysv_mutex_unlock(&m));
+
+    pid_t me = getpid();
+    unsigned short mine[] = {1, (unsigned short)(me & 0x7fff), (unsigned short)(me >> 15)};
+    CHECK_OK(sysv_sem_set_all(&m.set, mine));
+    CHECK_ERR(sysv_mutex_unlock(&m), EPERM);
+    expect_state(&m, 1, me);
+    /* A zero timeout still finds the death. */
+    CHECK_ERR(sysv_mutex_lock(&m, &(struct timespec){0, 0}), EOWNERDEAD);
+    CHECK_OK(sysv_mutex_unlock(&m));
+    expect_free(&m);
+
+    /* A handle that claims a mutex on a set of another size is refused. */
+    sysv_mutex wide = m;
+    wide.set.nsems = 4;
+    CHECK_ERR(sysv_mutex_trylock(&wide), EINVAL);
+    CHECK_ERR(sysv_mutex_remove(&wide), EINVAL);
+    drop(&m);
+}
+
 /* ---- bad input --------------------------------------------------------- */
 
 /* NULL, never-opened, not-a-mutex and removed handles, bad timeouts and

@@ -486,6 +486,59 @@ TEST_MULTIPROC(sem_open_waits_for_a_creator_and_sees_its_values)
     raw_remove(id);
 }
 
+/* Sets that other tools made with execute bits, fresh and never touched by
+   a semop, open at once: only mode 0711 exactly is the creator's mark. */
+TEST(sem_open_takes_fresh_foreign_sets_whatever_their_mode)
+{
+    static const int modes[] = {0777, 0755, 0751, 0700, 0600};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        key_t key = h_key();
+        int id = h_sem(key, 1, modes[i]);
+        sysv_semset s = SYSV_SEMSET_INIT;
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        CHECK_OK(sysv_sem_open(&s, key, 1, NULL, 0, 0));
+        CHECK(h_elapsed_ms(&t0) < 200);
+        CHECK_EQ(s.id, id);
+        CHECK_EQ(status_of(id).otime, 0);
+        drop(&s);
+    }
+}
+
+static void other_users_opener(void *arg)
+{
+    const key_t *key = arg;
+    h_drop_privileges();
+    sysv_semset s = SYSV_SEMSET_INIT;
+    CHECK_OK(sysv_sem_open(&s, *key, 1, NULL, 0, 0));
+    EXPECT_VALUES(&s, 4);
+}
+
+/* While a creator works the set's mode shuts out other users, whose semget
+   says EACCES. Such an opener waits for the creator like any other, then
+   opens with the mode the creator put. */
+TEST_MULTIPROC(another_user_waits_for_a_creator_and_then_opens)
+{
+    h_need_root();
+    key_t key = h_key();
+    int id = h_sem(key, 1, 0711);
+    pid_t pid = h_fork(other_users_opener, &key);
+    wait_in_either(pid, NR_NANOSLEEP, SYS_clock_nanosleep);
+
+    union sysv__semun arg = {.val = 4};
+    CHECK_OK(semctl(id, 0, SETVAL, arg));
+    struct sembuf touch[2] = {{0, 1, IPC_NOWAIT}, {0, -1, IPC_NOWAIT}};
+    CHECK_OK(semop(id, touch, 2));
+    struct semid_ds ds;
+    arg.buf = &ds;
+    CHECK_OK(semctl(id, 0, IPC_STAT, arg));
+    ds.sem_perm.mode = 0666;
+    CHECK_OK(semctl(id, 0, IPC_SET, arg));
+
+    CHECK_EQ(h_wait(pid, CHILD_MS), 0);
+    raw_remove(id);
+}
+
 #if defined(__x86_64__)
 #define HELD_OPENERS 3
 
@@ -1317,8 +1370,12 @@ TEST(zero_timeout_is_etimedout_and_nowait_is_eagain)
     CHECK_ERR(sysv_sem_wait_zero(&s, 1, SYSV_NOWAIT, &five), EAGAIN);
     struct sembuf own = {0, -1, IPC_NOWAIT};
     CHECK_ERR(sysv_sem_op(&s, &own, 1, 0, &five), EAGAIN);
-    /* The operation's own IPC_NOWAIT speaks under a zero timeout too. */
+    /* The operation's own IPC_NOWAIT speaks under a zero timeout too, and
+       survives the flags a call adds to it; SYSV_NOWAIT wins over any
+       timeout. */
     CHECK_ERR(sysv_sem_op(&s, &own, 1, 0, &zero), EAGAIN);
+    CHECK_ERR(sysv_sem_op(&s, &own, 1, SYSV_UNDO, &five), EAGAIN);
+    CHECK_ERR(sysv_sem_wait(&s, 0, SYSV_NOWAIT, &zero), EAGAIN);
     CHECK(h_elapsed_ms(&t0) < 1000); /* none of them waited out the 5 s */
     EXPECT_VALUES(&s, 0, 1);
 

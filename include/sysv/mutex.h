@@ -31,7 +31,10 @@
  * (only the end of the whole process does); and a thread that locks it
  * again while its own process holds it waits for itself (use a pthread
  * mutex inside the process, this one between processes). A child made by
- * fork does not hold its parent's lock. Setting the set's values by hand
+ * fork() does not hold its parent's lock. The library caches its pid and
+ * forgets it in pthread_atfork's child handler, so a child made without
+ * it (_Fork, vfork, a raw clone or fork system call) must exec, or not
+ * touch the mutex, before it exits. Setting the set's values by hand
  * (sysv_sem_set, semctl SETALL) clears the undo record and breaks the
  * protection: don't. Processes that share a mutex must see one another's
  * pids (one pid namespace).
@@ -68,7 +71,10 @@ typedef struct sysv_mutex {
    (and only creating it with SYSV_EXCL as well), without the
    initialisation race (see sysv_sem_open). mode as for sysv_sem_open; the
    default 0600 lets only the owner's processes use it. Sets m->set.id to -1
-   first.
+   first. A set of SYSV_MUTEX_NSEMS semaphores that no process has ever
+   operated on, all 0 (its creator died before setting the values, or
+   ipcmk -S 3 made it), is made free rather than left locked with no
+   holder.
    Errors: those of sysv_sem_open; -EINVAL also when the key names a set
    that is not SYSV_MUTEX_NSEMS semaphores. */
 SYSV_API int sysv_mutex_open(sysv_mutex *m, key_t key, int flags, mode_t mode);

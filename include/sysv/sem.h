@@ -31,8 +31,10 @@
  * can proceed and returns -ETIMEDOUT once the time has passed, having
  * changed nothing. A signal handler that runs while a call waits makes it
  * return -EINTR, with nothing taken, or go on waiting with the time left
- * when SYSV_RESTART is given. A set removed under a waiting call gives
- * -EIDRM.
+ * when SYSV_RESTART is given. The kernel also ends a waiting semop with
+ * EINTR when the process is stopped and continued (SIGSTOP or Ctrl-Z, then
+ * SIGCONT), with no handler at all: a program that must not see that
+ * passes SYSV_RESTART. A set removed under a waiting call gives -EIDRM.
  */
 #ifndef SYSV_SEM_H
 #define SYSV_SEM_H
@@ -81,15 +83,18 @@ typedef struct sysv_semset {
    Creating: the set gets nsems semaphores with the values in init (an array
    of nsems values; NULL: all 0), and no process that opens it through
    libsysv sees it before the values are in place. semget and the setting of
-   the values are two system calls, so the creator makes the set with all
-   three execute bits in its mode (they grant nothing for IPC objects),
-   sets the values, runs one semop that changes nothing (so the kernel's
-   sem_otime is no longer 0, the mark of W. R. Stevens' protocol) and puts
-   the mode it was asked for. An opener that finds sem_otime 0 and the
-   execute bits set waits, up to SYSV_SEM_INIT_WAIT_MS, then -ETIMEDOUT.
-   Sets made by tools that never run a semop (ipcmk, Python's sysv_ipc, a
-   raw semget + SETVAL) open at once: they lack the execute bits, or, when
-   their mode has them, have not changed for over a second.
+   the values are two system calls, so the creator makes the set with mode
+   0711 (read and write for itself, nothing for others, and the execute
+   bits, which grant nothing for IPC objects: no other tool makes sets that
+   way), sets the values, runs one semop that changes nothing (so the
+   kernel's sem_otime is no longer 0, the mark of W. R. Stevens' protocol)
+   and puts the mode it was asked for. An opener that finds sem_otime 0 and
+   mode 0711 waits, up to SYSV_SEM_INIT_WAIT_MS, then -ETIMEDOUT. Sets made
+   by tools that never run a semop (ipcmk, Python's sysv_ipc, a raw semget
+   + SETVAL) open at once: their mode is another, or, if it is 0711, they
+   have not changed for over a second. The one case this cannot tell: a
+   creator stopped for over a second before it sets the values (SIGSTOP, a
+   debugger) looks abandoned, and its set is then opened with all values 0.
 
    Opening: nsems is the least size the caller needs (0: any) and init is
    not used (though with SYSV_CREATE its values are checked first); s->nsems is the set's real size

@@ -78,12 +78,33 @@ static int check_mutex(const sysv_mutex *m)
     return 0;
 }
 
+/* A set that no semop has touched (sem_otime 0) was not made by
+   sysv_mutex_open, whose creator runs one: its creator died before setting
+   the values, or another tool made it. All zero, it would be locked with
+   no holder for ever; one semop makes it free, if it is all zero still
+   (another opener may have done so first). Failing, it stays as it is:
+   an opener without write permission could not lock it anyway. */
+static void adopt(const sysv_mutex *m)
+{
+    sysv_entry e;
+    if (sysv__stat_any(SYSV_SEM, m->set.id, &e) < 0 || e.atime != 0)
+        return;
+    struct sembuf ops[] = {
+        {FREE, 0, IPC_NOWAIT},
+        {LO, 0, IPC_NOWAIT},
+        {HI, 0, IPC_NOWAIT},
+        {FREE, 1, 0},
+    };
+    (void)semop(m->set.id, ops, sizeof(ops) / sizeof(ops[0]));
+}
+
 int sysv_mutex_open(sysv_mutex *m, key_t key, int flags, mode_t mode)
 {
     static const unsigned short unlocked[SYSV_MUTEX_NSEMS] = {1, 0, 0};
     if (m == NULL)
         return -EINVAL;
-    int rc = sysv_sem_open(&m->set, key, SYSV_MUTEX_NSEMS, unlocked, flags, mode);
+    int created = 0;
+    int rc = sysv__sem_open(&m->set, key, SYSV_MUTEX_NSEMS, unlocked, flags, mode, &created);
     if (rc < 0)
         return rc;
     if (m->set.nsems != SYSV_MUTEX_NSEMS) {
@@ -91,6 +112,8 @@ int sysv_mutex_open(sysv_mutex *m, key_t key, int flags, mode_t mode)
         m->set.nsems = 0;
         return -EINVAL;
     }
+    if (!created)
+        adopt(m);
     return 0;
 }
 

@@ -19,32 +19,42 @@
    values are not yet what its creator meant. The protocol:
 
    Creator (the one process whose IPC_CREAT | IPC_EXCL succeeds):
-     1. semget with the mode asked for plus all three execute bits (INIT_MARK;
-        they grant nothing for IPC objects), so that an opener can tell a
-        set being initialised by libsysv from one made by another tool,
-        and plus read and write for the owner, which steps 2 and 3 need;
+     1. semget with mode 0711, INIT_MODE, whatever mode was asked for: read
+        and write for the owner (steps 2 and 3 need them, also when the mode
+        asked for is 0400), nothing for anyone else while the values are not
+        in, and the three execute bits, which grant nothing for IPC objects.
+        No other tool makes sets that way, so the mode tells an opener that
+        a libsysv creator is at work;
      2. SETALL with the initial values (skipped for all-zero values: Linux
         makes new sets zeroed);
      3. one semop that changes nothing, so the kernel's sem_otime is no
         longer 0: the mark of W. R. Stevens' protocol (UNP vol. 2), which
         other programs that follow it wait for;
-     4. IPC_SET back to the mode asked for.
+     4. IPC_SET to the mode asked for.
    If a step fails, the creator removes the set and returns the error: no
    half-made set is left under the key.
 
    Opener (any other process): after semget, reads the set (IPC_STAT, or
    SEM_STAT_ANY without read permission) until it is ready:
      - sem_otime != 0: step 3 is done (or the set has been in use);
-     - the execute bits are not all set: not a libsysv creator's set in the
-       making (ipcmk, Python's sysv_ipc, a raw semget + SETVAL);
-     - sem_ctime more than a second old: marked, but nobody is working on
-       it (another tool given mode 0777, or a creator that died half way),
-       so waiting longer would change nothing.
+     - its mode is not exactly INIT_MODE: not a libsysv creator's set in the
+       making (ipcmk, Python's sysv_ipc, a raw semget + SETVAL, whatever
+       their modes, 0777 included);
+     - sem_ctime more than a second old: mode 0711 but nobody is working on
+       it (another tool asked for 0711, or a creator that died or stalled
+       half way), so waiting longer would change nothing.
    It polls (50 us, doubling to 10 ms) for up to SYSV_SEM_INIT_WAIT_MS, then
-   gives -ETIMEDOUT. A set removed while it waits (a creator whose step 2
-   failed) sends it back to the get operation. */
+   gives -ETIMEDOUT. While the mode is INIT_MODE another user's semget gets
+   EACCES; such an opener finds the set with a semget that asks for no
+   access, waits the same way, and asks again. A set removed while it waits
+   (a creator whose step 2 failed) sends it back to the get operation.
 
-#define INIT_MARK 0111
+   The limit: nothing tells a creator stopped between steps 1 and 2 for
+   over a second (SIGSTOP, a debugger) from an abandoned set, so an opener
+   then takes the set with its values unset, and the creator's late SETALL
+   overwrites what others did meanwhile. */
+
+#define INIT_MODE 0711
 
 struct get_arg {
     int nsems;
@@ -57,6 +67,64 @@ static int semget_errno(key_t key, int nsems, int kflags)
     return id < 0 ? -errno : id;
 }
 
+static int is_ready(const sysv_entry *e)
+{
+    if (e->atime != 0 || e->perm.mode != INIT_MODE)
+        return 1;
+    time_t now = time(NULL);
+    return now != (time_t)-1 && now - e->ctime > 1;
+}
+
+/* The opener's side of the protocol for set id. 0 with *nsems set,
+   -ETIMEDOUT, or the error of reading the set (-EINVAL, -EIDRM once it is
+   removed). */
+static int await_ready(int id, int *nsems)
+{
+    const struct timespec limit = {SYSV_SEM_INIT_WAIT_MS / 1000,
+                                   (SYSV_SEM_INIT_WAIT_MS % 1000) * 1000000L};
+    sysv__deadline d;
+    int rc = sysv__deadline_start(&d, &limit);
+    if (rc < 0)
+        return rc;
+    long pause_ns = 50000;
+    for (;;) {
+        sysv_entry e;
+        rc = sysv__stat_any(SYSV_SEM, id, &e);
+        if (rc < 0)
+            return rc;
+        if (is_ready(&e)) {
+            *nsems = (int)e.count;
+            return 0;
+        }
+        struct timespec left = {0, 0};
+        if (sysv__deadline_left(&d, &left) < 0)
+            return -ETIMEDOUT;
+        if (left.tv_sec > 0 || left.tv_nsec > pause_ns)
+            left = (struct timespec){0, pause_ns};
+        /* A signal cuts a nap short; the loop reads the set again. */
+        (void)nanosleep(&left, NULL);
+        if (pause_ns < 10000000L)
+            pause_ns *= 2;
+    }
+}
+
+/* semget of an existing set. EACCES may only mean that its creator has not
+   finished (the mode is INIT_MODE until then): wait for that, then ask
+   again, so the answer comes from the mode the creator asked for. */
+static int open_existing(key_t key, int nsems, int kflags)
+{
+    int id = semget_errno(key, nsems, kflags);
+    if (id != -EACCES)
+        return id;
+    int any = semget_errno(key, 0, 0); /* asks for no access */
+    sysv_entry e;
+    if (any < 0 || sysv__stat_any(SYSV_SEM, any, &e) < 0 || is_ready(&e))
+        return -EACCES;
+    int size = 0;
+    int rc = await_ready(any, &size);
+    return rc < 0 ? rc : semget_errno(key, nsems, kflags);
+}
+
 /* The get operation with IPC_CREAT split in two, so the caller learns
    whether it created the set: exclusive creation first, opening on EEXIST,
    and again while the set vanishes in between. */
@@ -65,14 +133,12 @@ static int get_set(key_t key, int kflags, void *varg)
     struct get_arg *a = varg;
     /* An open asks only for read and write: the kernel would refuse an
        execute bit that the set's mode lacks. */
-    int open_flags = kflags & ~(IPC_CREAT | IPC_EXCL | INIT_MARK);
+    int open_flags = kflags & ~(IPC_CREAT | IPC_EXCL | 0111);
     a->created = 0;
     if (!(kflags & IPC_CREAT) && key != IPC_PRIVATE)
-        return semget_errno(key, a->nsems, open_flags);
+        return open_existing(key, a->nsems, open_flags);
 
-    /* Read and write for the owner as well until the values are in: the
-       creator must set them even when the mode it asked for is 0400. */
-    int make_flags = kflags | IPC_EXCL | INIT_MARK | 0600;
+    int make_flags = (kflags & ~0777) | IPC_EXCL | INIT_MODE;
     for (int round = 0; round < 100; round++) {
         int id = semget_errno(key, a->nsems, make_flags);
         if (id >= 0) {
@@ -81,7 +147,7 @@ static int get_set(key_t key, int kflags, void *varg)
         }
         if (id != -EEXIST || (kflags & IPC_EXCL))
             return id;
-        id = semget_errno(key, a->nsems, open_flags);
+        id = open_existing(key, a->nsems, open_flags);
         if (id != -ENOENT)
             return id;
         /* Removed between the two calls: try to create it again. */
@@ -120,46 +186,6 @@ static int initialise(sysv_semset *s, int nsems, const unsigned short *init, mod
     return 0;
 }
 
-static int is_ready(const sysv_entry *e)
-{
-    if (e->atime != 0 || (e->perm.mode & INIT_MARK) != INIT_MARK)
-        return 1;
-    time_t now = time(NULL);
-    return now != (time_t)-1 && now - e->ctime > 1;
-}
-
-/* The opener's side of the protocol. 0 with s->nsems set, -ETIMEDOUT, or
-   the error of reading the set (-EINVAL, -EIDRM once it is removed). */
-static int await_ready(sysv_semset *s)
-{
-    const struct timespec limit = {SYSV_SEM_INIT_WAIT_MS / 1000,
-                                   (SYSV_SEM_INIT_WAIT_MS % 1000) * 1000000L};
-    sysv__deadline d;
-    int rc = sysv__deadline_start(&d, &limit);
-    if (rc < 0)
-        return rc;
-    long pause_ns = 50000;
-    for (;;) {
-        sysv_entry e;
-        rc = sysv__stat_any(SYSV_SEM, s->id, &e);
-        if (rc < 0)
-            return rc;
-        if (is_ready(&e)) {
-            s->nsems = (int)e.count;
-            return 0;
-        }
-        struct timespec left = {0, 0};
-        if (sysv__deadline_left(&d, &left) < 0)
-            return -ETIMEDOUT;
-        if (left.tv_sec > 0 || left.tv_nsec > pause_ns)
-            left = (struct timespec){0, pause_ns};
-        /* A signal cuts a nap short; the loop reads the set again. */
-        (void)nanosleep(&left, NULL);
-        if (pause_ns < 10000000L)
-            pause_ns *= 2;
-    }
-}
-
 int sysv__sem_open(sysv_semset *s, key_t key, int nsems, const unsigned short *init, int flags,
                    mode_t mode, int *created)
 {
@@ -195,7 +221,7 @@ int sysv__sem_open(sysv_semset *s, key_t key, int nsems, const unsigned short *i
                 *created = 1;
             return 0;
         }
-        int rc = await_ready(s);
+        int rc = await_ready(id, &s->nsems);
         if (rc == 0)
             return 0;
         s->id = -1;
