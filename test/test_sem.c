@@ -453,6 +453,21 @@ TEST(sem_open_times_out_on_a_fresh_unfinished_set_and_takes_it_once_stale)
     drop(&s);
 }
 
+/* Steps 2 to 4 of the creator's protocol (sem.c), by hand, on a set made
+   raw with mode 0711: SETALL, a semop that changes nothing, IPC_SET. */
+static void finish_as_creator(int id, unsigned short *values, int mode)
+{
+    union sysv__semun arg = {.array = values};
+    CHECK_OK(semctl(id, 0, SETALL, arg));
+    struct sembuf touch[2] = {{0, 1, IPC_NOWAIT}, {0, -1, IPC_NOWAIT}};
+    CHECK_OK(semop(id, touch, 2));
+    struct semid_ds ds;
+    arg.buf = &ds;
+    CHECK_OK(semctl(id, 0, IPC_STAT, arg));
+    ds.sem_perm.mode = (unsigned short)mode;
+    CHECK_OK(semctl(id, 0, IPC_SET, arg));
+}
+
 static void patient_opener(void *arg)
 {
     const key_t *key = arg;
@@ -472,15 +487,7 @@ TEST_MULTIPROC(sem_open_waits_for_a_creator_and_sees_its_values)
     pid_t pid = h_fork(patient_opener, &key);
     wait_in_either(pid, NR_NANOSLEEP, SYS_clock_nanosleep); /* in its wait loop */
 
-    union sysv__semun arg = {.array = (unsigned short[]){3, 8}};
-    CHECK_OK(semctl(id, 0, SETALL, arg));
-    struct sembuf touch[2] = {{0, 1, IPC_NOWAIT}, {0, -1, IPC_NOWAIT}};
-    CHECK_OK(semop(id, touch, 2));
-    struct semid_ds ds;
-    arg.buf = &ds;
-    CHECK_OK(semctl(id, 0, IPC_STAT, arg));
-    ds.sem_perm.mode = 0600;
-    CHECK_OK(semctl(id, 0, IPC_SET, arg));
+    finish_as_creator(id, (unsigned short[]){3, 8}, 0600);
 
     CHECK_EQ(h_wait(pid, CHILD_MS), 0);
     raw_remove(id);
@@ -525,15 +532,7 @@ TEST_MULTIPROC(another_user_waits_for_a_creator_and_then_opens)
     pid_t pid = h_fork(other_users_opener, &key);
     wait_in_either(pid, NR_NANOSLEEP, SYS_clock_nanosleep);
 
-    union sysv__semun arg = {.val = 4};
-    CHECK_OK(semctl(id, 0, SETVAL, arg));
-    struct sembuf touch[2] = {{0, 1, IPC_NOWAIT}, {0, -1, IPC_NOWAIT}};
-    CHECK_OK(semop(id, touch, 2));
-    struct semid_ds ds;
-    arg.buf = &ds;
-    CHECK_OK(semctl(id, 0, IPC_STAT, arg));
-    ds.sem_perm.mode = 0666;
-    CHECK_OK(semctl(id, 0, IPC_SET, arg));
+    finish_as_creator(id, (unsigned short[]){4}, 0666);
 
     CHECK_EQ(h_wait(pid, CHILD_MS), 0);
     raw_remove(id);
