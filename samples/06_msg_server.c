@@ -44,26 +44,6 @@
 #define CLIENTS 3
 #define CLIENT "06_msg_client"
 
-static volatile sig_atomic_t stop;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-/* Ctrl-C must end msgrcv with EINTR, so the handler is installed without
-   SA_RESTART (msgrcv is never restarted anyway: see signal(7)). */
-static void catch_interrupts(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* The service: the word in capitals and its length. */
 static void answer(const struct request *req, size_t len, struct reply *rep)
 {
@@ -90,7 +70,7 @@ static int serve(const sysv_msgq *q, int goodbyes)
         long type;
         ssize_t n = sysv_msg_recv(q, REQUEST_TYPE, &req, sizeof(req), &type, 0,
                                   goodbyes ? &patience : NULL);
-        if (n == -EINTR && stop) {
+        if (n == -EINTR && sample_stop) {
             printf("server: interrupted (msgrcv said EINTR): cleaning up\n");
             return 0;
         }
@@ -135,7 +115,10 @@ int main(int argc, char **argv)
         return 2;
     }
     sample_init();
-    catch_interrupts();
+    /* Ctrl-C must end msgrcv with EINTR: sample_catch_interrupts installs
+       its handler without SA_RESTART (msgrcv is never restarted anyway: see
+       signal(7)). */
+    sample_catch_interrupts();
 
     key_t key;
     char keytext[SYSV_KEY_STRLEN];

@@ -49,26 +49,6 @@
 #define INSIDE_MS 2 /* how long a child stays inside */
 #define SEM 0       /* the one semaphore's index in its set */
 
-static volatile sig_atomic_t stop;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-/* A handler that only notes the signal: the parent then cleans up. Without
-   SA_RESTART, a child waiting in p() wakes with EINTR and gives up. */
-static void catch_interrupts(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Ends a child: what it printed is out already (stdout goes a line at a
    time), and _exit does not run the parent's atexit work a second time. */
 static void child_exit(int rc)
@@ -146,7 +126,7 @@ static int check_log(int fd)
         if (len == sizeof(buf))
             break;
     }
-    if (stop)
+    if (sample_stop)
         return -EINTR; /* Ctrl-C: some turns were never taken */
     int inside = -1, turns[CHILDREN + 1] = {0};
     for (size_t i = 0; i + 1 < len; i += 2) {
@@ -224,7 +204,7 @@ out:
         if (sample_waitpid(kids[i], &ws) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
             failed = 1;
     }
-    if (failed && rc == 0 && !stop) {
+    if (failed && rc == 0 && !sample_stop) {
         fprintf(stderr, "08_sem_critical: a child failed\n");
         rc = -EPROTO;
     }
@@ -329,7 +309,7 @@ static int run(sysv_semset *s)
            "v(sem) is sysv_sem_post(&s, 0, SYSV_UNDO):       semop {0, +1, SEM_UNDO}\n");
     if ((rc = critical_section(s, kids)) < 0)
         return rc;
-    if (stop)
+    if (sample_stop)
         return -EINTR;
 
     sample_step("3. GETPID: who operated last");
@@ -363,7 +343,7 @@ static int run(sysv_semset *s)
            "exit the kernel added it to the value, and did the undo in the child's name (GETPID\n"
            "names the child). A process that dies in its critical section, even by kill -9,\n"
            "does not lock the others out.\n");
-    if (stop)
+    if (sample_stop)
         return -EINTR;
 
     sample_step("5. The same WITHOUT SEM_UNDO");
@@ -395,7 +375,9 @@ static int run(sysv_semset *s)
 int main(void)
 {
     sample_init();
-    catch_interrupts();
+    /* Ctrl-C only notes the signal, and the parent cleans up; a child
+       waiting in p() wakes with EINTR and gives up. */
+    sample_catch_interrupts();
 
     sample_step("1. One semaphore, initialised to 1");
     sysv_semset s = SYSV_SEMSET_INIT;
@@ -411,7 +393,7 @@ int main(void)
 
     int status = 0;
     rc = run(&s);
-    if (stop) {
+    if (sample_stop) {
         printf("\n[parent] interrupted: cleaning up\n");
         status = 1;
     } else if (rc < 0) {

@@ -52,25 +52,6 @@ struct accounts {
 /* No lock in this sample should take long: a bug must not hang it. */
 static const struct timespec patience = {5, 0};
 
-static volatile sig_atomic_t stop;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-/* A handler that only notes the signal, so the parent can clean up. */
-static void catch_interrupts(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static void child_exit(int rc)
 {
     fflush(stdout);
@@ -120,7 +101,7 @@ static int half_transfer(sysv_mutex *m, struct accounts *acc, int up)
     printf("   child (pid %d): debited alice; before it can credit bob...\n", (int)getpid());
     if ((rc = sample_tell(up, 'H')) < 0)
         return sample_report_sys("child", "the pipe to the parent", rc);
-    while (!stop)
+    while (!sample_stop)
         pause(); /* until SIGKILL (or Ctrl-C: then it exits, still holding the lock) */
     return -EINTR;
 }
@@ -150,7 +131,7 @@ static int run(sysv_mutex *m, struct accounts *acc, pid_t *kid)
         fprintf(stderr, "09_mutex_crash: a whole transfer broke the sum\n");
         return -EPROTO;
     }
-    if (stop)
+    if (sample_stop)
         return -EINTR;
 
     sample_step("3. A second child is killed (SIGKILL) in the middle of a transfer");
@@ -281,7 +262,8 @@ int main(void)
     int status = 1, rc;
 
     sample_init();
-    catch_interrupts();
+    /* Ctrl-C only notes the signal, so the parent can clean up. */
+    sample_catch_interrupts();
 
     sample_step("1. A segment with two accounts, and a mutex to guard them");
     if ((rc = sysv_shm_open(&shm, SYSV_KEY_PRIVATE, sizeof(struct accounts), SYSV_CREATE, 0600)) <
@@ -307,7 +289,7 @@ int main(void)
            SYSV_MUTEX_NSEMS, m.set.id);
 
     rc = run(&m, acc, &kid);
-    if (stop)
+    if (sample_stop)
         printf("\n[parent] interrupted: cleaning up\n");
     else if (rc == 0)
         status = 0;

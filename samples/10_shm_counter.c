@@ -48,26 +48,6 @@ struct shared {
     volatile long counter;
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-/* A handler that only notes the signal: the workers stop at their next
-   increment, and the parent cleans up. */
-static void catch_interrupts(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static double now(void)
 {
     struct timespec t;
@@ -83,7 +63,7 @@ static int worker(struct shared *sh, sysv_mutex *m, int n, int gate)
     int rc = sample_await(gate, 'G');
     if (rc < 0)
         return sample_report_sys(who, "waiting for the start", rc);
-    for (long i = 0; i < INCREMENTS && !stop; i++) {
+    for (long i = 0; i < INCREMENTS && !sample_stop; i++) {
         if (m != NULL && (rc = sysv_mutex_lock(m, NULL)) != 0) {
             if (rc == -EOWNERDEAD) /* held: a worker died holding it */
                 sysv_mutex_unlock(m);
@@ -144,7 +124,7 @@ out:
         return rc;
     *secs = now() - start;
     *final = sh->counter;
-    if (stop)
+    if (sample_stop)
         return -EINTR;
     if (failed) {
         fprintf(stderr, "10_shm_counter: a worker failed\n");
@@ -197,7 +177,9 @@ int main(void)
     int status = 1, rc;
 
     sample_init();
-    catch_interrupts();
+    /* Ctrl-C only notes the signal: the workers stop at their next
+       increment, and the parent cleans up. */
+    sample_catch_interrupts();
 
     sample_step("1. A segment with one counter, and a mutex");
     if ((rc = sysv_shm_open(&shm, SYSV_KEY_PRIVATE, sizeof(struct shared), SYSV_CREATE, 0600)) <
@@ -218,7 +200,7 @@ int main(void)
     printf("[parent] mutex: semaphore set %d\n", m.set.id);
 
     rc = run(shm.addr, &m);
-    if (stop)
+    if (sample_stop)
         printf("\n[parent] interrupted: cleaning up\n");
     else if (rc == 0)
         status = 0;

@@ -16,6 +16,24 @@ void sample_init(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+volatile sig_atomic_t sample_stop;
+
+static void note_interrupt(int sig)
+{
+    (void)sig;
+    sample_stop = 1;
+}
+
+void sample_catch_interrupts(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = note_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 void sample_step(const char *fmt, ...)
 {
     va_list ap;

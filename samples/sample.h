@@ -12,6 +12,7 @@
 #ifndef SYSV_SAMPLE_H
 #define SYSV_SAMPLE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,6 +28,15 @@
    `head` still reaches its cleanup and removes its IPC objects, instead of
    being killed in a printf). */
 void sample_init(void);
+
+/* Set to 1 by the handler sample_catch_interrupts installs. */
+extern volatile sig_atomic_t sample_stop;
+
+/* Makes Ctrl-C (SIGINT) and SIGTERM set sample_stop instead of ending the
+   program, so that it can still remove its IPC objects. The handler is
+   installed without SA_RESTART, so a call waiting in msgrcv or semop
+   wakes with EINTR and the program can notice. */
+void sample_catch_interrupts(void);
 
 /* Prints a step's heading on stdout, after a blank line: "\n== <title>".
    The title is a printf format. */
