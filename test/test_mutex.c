@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -311,6 +312,96 @@ TEST(states_written_by_hand_read_as_the_header_says)
     CHECK_ERR(sysv_mutex_trylock(&wide), EINVAL);
     CHECK_ERR(sysv_mutex_remove(&wide), EINVAL);
     drop(&m);
+}
+
+/* ---- pids above 32767 --------------------------------------------------- */
+
+/* Sets the next pid the current pid namespace hands out. */
+static int next_pid(pid_t pid)
+{
+    FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+    if (f == NULL)
+        return -1;
+    int ok = fprintf(f, "%ld", (long)(pid - 1)) > 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static pid_t fork_with_pid(pid_t want, void (*fn)(void *), void *arg)
+{
+    CHECK_OK(next_pid(want));
+    pid_t pid = h_fork(fn, arg);
+    CHECK_EQ(pid, want);
+    return pid;
+}
+
+static void intrude(void *arg)
+{
+    struct holder *h = arg;
+    CHECK_ERR(sysv_mutex_unlock(&h->m), EPERM);
+    CHECK_ERR(sysv_mutex_trylock(&h->m), EBUSY);
+}
+
+static void lock_then_unlock(void *arg)
+{
+    struct holder *h = arg;
+    CHECK_OK(sysv_mutex_lock(&h->m, NULL));
+    expect_held_by(&h->m, getpid());
+    CHECK_OK(sysv_mutex_unlock(&h->m));
+}
+
+/* Runs as pid 1 of a new pid namespace whose pid_max allows pids with a
+   high half: a holder of pid 40000 (halves 7232 and 1) is told apart from
+   pids 72768 and 7232, which share its low half, and from 65536, whose low
+   half is 0. */
+static void high_pid_scenario(void *arg)
+{
+    struct holder *h = arg;
+    /* A /proc of this namespace, in a mount namespace of its own: the
+       pids in /proc must be the pids the processes here have (LeakSanitizer
+       reads /proc/PID/task). */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("proc", "/proc", "proc", 0, NULL) != 0)
+        _exit(77);
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "w");
+    if (f == NULL || fprintf(f, "200000") < 0 || fclose(f) != 0)
+        _exit(77); /* this kernel keeps pid_max for the whole machine */
+    pid_t holder = fork_with_pid(40000, hold_until_killed, h);
+    h_gate_pass(&h->held, CHILD_MS);
+    expect_held_by(&h->m, holder);
+    CHECK_EQ(h_wait(fork_with_pid(72768, intrude, h), CHILD_MS), 0);
+    CHECK_EQ(h_wait(fork_with_pid(7232, intrude, h), CHILD_MS), 0);
+    expect_held_by(&h->m, holder);
+    kill_child(holder);
+    CHECK_ERR(sysv_mutex_lock(&h->m, &long_wait), EOWNERDEAD);
+    expect_held_by(&h->m, getpid());
+    CHECK_OK(sysv_mutex_unlock(&h->m));
+    CHECK_EQ(h_wait(fork_with_pid(65536, lock_then_unlock, h), CHILD_MS), 0);
+    expect_free(&h->m);
+}
+
+static void in_new_pid_namespace(void *arg)
+{
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0)
+        _exit(77);
+    int st = h_wait(h_fork(high_pid_scenario, arg), CHILD_MS);
+    _exit(st);
+}
+
+/* The holder's pid is kept in two 15-bit halves. This machine's pid_max
+   (32768) leaves the high half 0 for every process, so the test makes
+   pids above it in a pid namespace of its own (Linux 6.14 and later keep
+   pid_max per namespace). */
+TEST_MULTIPROC(holders_with_pids_above_32767_are_told_apart)
+{
+    h_need_root();
+    struct holder h;
+    holder_init(&h);
+    int st = h_wait(h_fork(in_new_pid_namespace, &h), CHILD_MS);
+    if (st == 77)
+        h_skip("no pid namespace with its own /proc and pid_max (Linux 6.14) here");
+    CHECK_EQ(st, 0);
+    expect_free(&h.m);
+    drop(&h.m);
 }
 
 /* ---- bad input --------------------------------------------------------- */
