@@ -71,8 +71,8 @@ static int show(const char *who, const struct accounts *acc)
 
 /* ---- The children -------------------------------------------------------- */
 
-/* Step 2: a whole transfer under the lock. */
-static int transfer(sysv_mutex *m, struct accounts *acc)
+/* The first half of every transfer: take the lock, then debit alice. */
+static int lock_and_debit(sysv_mutex *m, struct accounts *acc)
 {
     int rc = sysv_mutex_lock(m, &patience);
     if (rc < 0)
@@ -80,7 +80,16 @@ static int transfer(sysv_mutex *m, struct accounts *acc)
     printf("   child (pid %d): locked; moves %d from alice to bob in two writes\n", (int)getpid(),
            AMOUNT);
     acc->alice -= AMOUNT; /* write 1: the debit */
-    acc->bob += AMOUNT;   /* write 2: the credit */
+    return 0;
+}
+
+/* Step 2: a whole transfer under the lock. */
+static int transfer(sysv_mutex *m, struct accounts *acc)
+{
+    int rc = lock_and_debit(m, acc);
+    if (rc < 0)
+        return rc;
+    acc->bob += AMOUNT; /* write 2: the credit */
     printf("   child (pid %d): done, unlocks\n", (int)getpid());
     rc = sysv_mutex_unlock(m);
     if (rc < 0)
@@ -92,12 +101,9 @@ static int transfer(sysv_mutex *m, struct accounts *acc)
    debit and waits; it is killed there, so it never returns. */
 static int half_transfer(sysv_mutex *m, struct accounts *acc, int up)
 {
-    int rc = sysv_mutex_lock(m, &patience);
+    int rc = lock_and_debit(m, acc);
     if (rc < 0)
-        return sample_report("child", "sysv_mutex_lock", rc);
-    printf("   child (pid %d): locked; moves %d from alice to bob in two writes\n", (int)getpid(),
-           AMOUNT);
-    acc->alice -= AMOUNT; /* write 1: the debit */
+        return rc;
     printf("   child (pid %d): debited alice; before it can credit bob...\n", (int)getpid());
     if ((rc = sample_tell(up, 'H')) < 0)
         return sample_report_sys("child", "the pipe to the parent", rc);

@@ -887,20 +887,26 @@ TEST_MULTIPROC(timed_lock_times_out_not_before_its_timeout)
 
 /* A waiter blocked in the kernel takes the lock (0) when the holder
    unlocks. */
+/* Once waiter sleeps in its lock, the holder unlocks: both end well, the
+   lock is free, and the mutex is removed. */
+static void release_to_waiter(struct holder *h, pid_t holder, pid_t waiter)
+{
+    h_wait_syscall(waiter, SLEEPS_IN, CHILD_MS);
+    expect_held_by(&h->m, holder);
+    h_gate_open(&h->release);
+    CHECK_EQ(h_wait(holder, CHILD_MS), 0);
+    CHECK_EQ(h_wait(waiter, CHILD_MS), 0);
+    expect_free(&h->m);
+    drop(&h->m);
+}
+
 static void unlock_under_waiter(const struct timespec *timeout)
 {
     struct holder h;
     holder_init(&h);
     pid_t holder = start_holder(&h, hold_until_released);
     struct waiter w = {&h.m, timeout, 0, NULL};
-    pid_t waiter = h_fork(wait_for_lock, &w);
-    h_wait_syscall(waiter, SLEEPS_IN, CHILD_MS);
-    expect_held_by(&h.m, holder);
-    h_gate_open(&h.release);
-    CHECK_EQ(h_wait(holder, CHILD_MS), 0);
-    CHECK_EQ(h_wait(waiter, CHILD_MS), 0);
-    expect_free(&h.m);
-    drop(&h.m);
+    release_to_waiter(&h, holder, h_fork(wait_for_lock, &w));
 }
 
 TEST_MULTIPROC(a_waiting_lock_is_released_by_the_holders_unlock)
@@ -1019,13 +1025,7 @@ static void signal_waiter(const struct timespec *timeout)
         CHECK_OK(kill(pid, SIGUSR1));
         h_gate_pass(&c.told, CHILD_MS);
     }
-    h_wait_syscall(pid, SLEEPS_IN, CHILD_MS); /* waiting again */
-    expect_held_by(&h.m, holder);
-    h_gate_open(&h.release);
-    CHECK_EQ(h_wait(holder, CHILD_MS), 0);
-    CHECK_EQ(h_wait(pid, CHILD_MS), 0);
-    expect_free(&h.m);
-    drop(&h.m);
+    release_to_waiter(&h, holder, pid); /* waiting again */
 }
 
 TEST_MULTIPROC(a_signal_handler_does_not_end_a_waiting_lock)
