@@ -9,7 +9,7 @@ test -f "$build/compile_commands.json" || { echo "configure $build first"; exit 
 for tool in cppcheck clang-tidy; do
   command -v $tool >/dev/null || { echo "lint: $tool is missing (.ci/deps.sh installs it)"; exit 1; }
 done
-mapfile -t sources < <(git ls-files 'src/*.c')
+mapfile -t sources < <(git ls-files 'src/*.c' 'tools/*.c')
 
 cppcheck --quiet --error-exitcode=1 --std=c99 --inline-suppr \
   --enable=warning,style,performance,portability \
