@@ -14,6 +14,7 @@ command -v clang-format >/dev/null || need+=(clang-format)
 command -v clang-tidy >/dev/null || need+=(clang-tidy)
 command -v cppcheck >/dev/null || need+=(cppcheck)
 command -v ipcmk >/dev/null || need+=(util-linux)
+command -v python3 >/dev/null || need+=(python3) # the CLI tests check its JSON
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -27,6 +27,11 @@ if nm -D "$lib/libsysv.so" | grep -q __asan; then
   echo "the installed library is sanitized: install from a build without SYSV_SANITIZE"; exit 1
 fi
 
+echo "== bin/sysv runs from the prefix, on the installed library"
+"$prefix/bin/sysv" --version
+"$prefix/bin/sysv" ls --limits --json >/dev/null
+test "$(readlink -f "$(ldd "$prefix/bin/sysv" | awk '/libsysv\.so\.0/ {print $3}')")" = "$(readlink -f "$lib/libsysv.so.0")"
+
 echo "== find_package(sysv CONFIG)"
 cmake -S "$here/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >"$work/configure.log"
 cmake --build "$work/cmake" >"$work/build.log"

@@ -642,14 +642,27 @@ static int read_queue(int id, struct queued **out, size_t *n)
     return 0;
 }
 
+/* What show reads beyond the listing entry; each *_rc is 0 or why it
+   could not be read (no read permission, say). */
+struct details {
+    sysv_shm_status shm;
+    int shm_rc;
+    sysv_msg_status msg;
+    int msg_rc;
+    struct queued *queued;
+    size_t nqueued;
+    int queued_rc;
+    struct sem_elem *sems;
+    int nsems;
+    int sems_rc;
+};
+
 static void print_field(const char *name, const char *value)
 {
     (void)printf("%-16s %s\n", name, value);
 }
 
-static int show_text(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc,
-                     const struct sem_elem *sems, int nsems, int sem_rc, const struct queued *msgs,
-                     size_t nmsgs, int msg_rc, const struct cli_output *o)
+static int show_text(const sysv_entry *e, const struct details *d, const struct cli_output *o)
 {
     static const enum col_id order[] = {C_KEY,  C_ID,     C_OWNER, C_PERMS, C_CUID, C_CUSER,
                                         C_CGID, C_CGROUP, C_UID,   C_USER,  C_GID,  C_GROUP};
@@ -682,15 +695,19 @@ static int show_text(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc
         print_field("Creator PID:", buf);
         (void)snprintf(buf, sizeof(buf), "%ld", (long)e->lpid);
         print_field("Last PID:", buf);
-        if (shm_rc == 0) {
-            print_field("Removed:", shm->removed ? "yes (freed at the last detach)" : "no");
-            print_field("Locked:", shm->locked ? "yes (SHM_LOCK)" : "no");
+        if (d->shm_rc == 0) {
+            print_field("Removed:", d->shm.removed ? "yes (freed at the last detach)" : "no");
+            print_field("Locked:", d->shm.locked ? "yes (SHM_LOCK)" : "no");
         }
     } else if (e->kind == SYSV_MSG) {
         (void)snprintf(buf, sizeof(buf), "%lu", e->count);
         print_field("Messages:", buf);
         (void)snprintf(buf, sizeof(buf), "%zu", e->size);
         print_field("Bytes used:", buf);
+        if (d->msg_rc == 0) {
+            (void)snprintf(buf, sizeof(buf), "%zu", d->msg.qbytes);
+            print_field("Capacity:", buf);
+        }
         print_field("Last send:", cli_time(e->atime, buf, sizeof(buf)));
         print_field("Last receive:", cli_time(e->dtime, buf, sizeof(buf)));
         (void)snprintf(buf, sizeof(buf), "%ld", (long)e->cpid);
@@ -707,9 +724,9 @@ static int show_text(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc
     cli_table_init(&t);
     int rc = 0;
     if (e->kind == SYSV_SEM) {
-        if (sem_rc < 0) {
-            (void)printf("\nValues: cannot read them: %s (%s)\n", sysv_strerror(sem_rc),
-                         sysv_errname(sem_rc));
+        if (d->sems_rc < 0) {
+            (void)printf("\nValues: cannot read them: %s (%s)\n", sysv_strerror(d->sems_rc),
+                         sysv_errname(d->sems_rc));
         } else {
             (void)printf("\n");
             cli_table_col(&t, "SEMNUM", 1);
@@ -717,31 +734,31 @@ static int show_text(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc
             cli_table_col(&t, "NCOUNT", 1);
             cli_table_col(&t, "ZCOUNT", 1);
             cli_table_col(&t, "PID", 1);
-            for (int i = 0; i < nsems && rc == 0; i++) {
-                char a[16], b[16], c[16], d[16], p[16];
-                (void)snprintf(a, sizeof(a), "%d", i);
-                (void)snprintf(b, sizeof(b), "%d", sems[i].value);
-                (void)snprintf(c, sizeof(c), "%d", sems[i].ncount);
-                (void)snprintf(d, sizeof(d), "%d", sems[i].zcount);
-                (void)snprintf(p, sizeof(p), "%d", sems[i].pid);
-                const char *cells[] = {a, b, c, d, p};
+            for (int i = 0; i < d->nsems && rc == 0; i++) {
+                char num[16], val[16], ncnt[16], zcnt[16], pid[16];
+                (void)snprintf(num, sizeof(num), "%d", i);
+                (void)snprintf(val, sizeof(val), "%d", d->sems[i].value);
+                (void)snprintf(ncnt, sizeof(ncnt), "%d", d->sems[i].ncount);
+                (void)snprintf(zcnt, sizeof(zcnt), "%d", d->sems[i].zcount);
+                (void)snprintf(pid, sizeof(pid), "%d", d->sems[i].pid);
+                const char *cells[] = {num, val, ncnt, zcnt, pid};
                 rc = cli_table_row(&t, cells);
             }
         }
     } else if (e->kind == SYSV_MSG) {
-        if (msg_rc < 0) {
-            (void)printf("\nQueued messages: cannot read them: %s (%s)\n", sysv_strerror(msg_rc),
-                         sysv_errname(msg_rc));
-        } else if (nmsgs > 0) {
+        if (d->queued_rc < 0) {
+            (void)printf("\nQueued messages: cannot read them: %s (%s)\n",
+                         sysv_strerror(d->queued_rc), sysv_errname(d->queued_rc));
+        } else if (d->nqueued > 0) {
             (void)printf("\n");
             cli_table_col(&t, "INDEX", 1);
             cli_table_col(&t, "TYPE", 1);
             cli_table_col(&t, "LENGTH", 1);
-            for (size_t i = 0; i < nmsgs && rc == 0; i++) {
+            for (size_t i = 0; i < d->nqueued && rc == 0; i++) {
                 char a[24], b[24], c[24];
                 (void)snprintf(a, sizeof(a), "%zu", i);
-                (void)snprintf(b, sizeof(b), "%ld", msgs[i].type);
-                (void)snprintf(c, sizeof(c), "%zu", msgs[i].length);
+                (void)snprintf(b, sizeof(b), "%ld", d->queued[i].type);
+                (void)snprintf(c, sizeof(c), "%zu", d->queued[i].length);
                 const char *cells[] = {a, b, c};
                 rc = cli_table_row(&t, cells);
             }
@@ -753,9 +770,7 @@ static int show_text(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc
     return rc < 0 ? cli_fail(NULL, rc, NULL) : cli_write_out(NULL, 0);
 }
 
-static int show_json(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc,
-                     const struct sem_elem *sems, int nsems, int sem_rc, const struct queued *msgs,
-                     size_t nmsgs, int msg_rc)
+static int show_json(const sysv_entry *e, const struct details *d)
 {
     struct cli_json j;
     json_init(&j, stdout);
@@ -763,27 +778,30 @@ static int show_json(const sysv_entry *e, const sysv_shm_status *shm, int shm_rc
     json_array(&j, json_section(e->kind));
     json_object(&j, NULL);
     json_entry(&j, e);
-    if (e->kind == SYSV_SHM && shm_rc == 0) {
-        json_string(&j, "status", shm->removed ? "dest" : shm->locked ? "locked" : "");
-    } else if (e->kind == SYSV_SEM && sem_rc == 0) {
+    if (e->kind == SYSV_SHM && d->shm_rc == 0) {
+        json_string(&j, "status", d->shm.removed ? "dest" : d->shm.locked ? "locked" : "");
+    } else if (e->kind == SYSV_SEM && d->sems_rc == 0) {
         json_array(&j, "elements");
-        for (int i = 0; i < nsems; i++) {
+        for (int i = 0; i < d->nsems; i++) {
             json_object(&j, NULL);
             json_int(&j, "semnum", i);
-            json_int(&j, "value", sems[i].value);
-            json_int(&j, "ncount", sems[i].ncount);
-            json_int(&j, "zcount", sems[i].zcount);
-            json_int(&j, "pid", sems[i].pid);
+            json_int(&j, "value", d->sems[i].value);
+            json_int(&j, "ncount", d->sems[i].ncount);
+            json_int(&j, "zcount", d->sems[i].zcount);
+            json_int(&j, "pid", d->sems[i].pid);
             json_end(&j, '}');
         }
         json_end(&j, ']');
-    } else if (e->kind == SYSV_MSG && msg_rc == 0) {
+    }
+    if (e->kind == SYSV_MSG && d->msg_rc == 0)
+        json_uint(&j, "qbytes", d->msg.qbytes);
+    if (e->kind == SYSV_MSG && d->queued_rc == 0) {
         json_array(&j, "queued");
-        for (size_t i = 0; i < nmsgs; i++) {
+        for (size_t i = 0; i < d->nqueued; i++) {
             json_object(&j, NULL);
             json_uint(&j, "index", i);
-            json_int(&j, "type", msgs[i].type);
-            json_uint(&j, "length", msgs[i].length);
+            json_int(&j, "type", d->queued[i].type);
+            json_uint(&j, "length", d->queued[i].length);
             json_end(&j, '}');
         }
         json_end(&j, ']');
@@ -823,23 +841,19 @@ int cmd_show(int argc, char **argv)
     if (!f.found)
         return cli_fail(obj.label, -EIDRM, NULL);
 
-    sysv_shm_status shm;
-    int shm_rc = -EINVAL, sem_rc = -EINVAL, msg_rc = -EINVAL, nsems = 0;
-    struct sem_elem *sems = NULL;
-    struct queued *msgs = NULL;
-    size_t nmsgs = 0;
-    if (kind == SYSV_SHM)
-        shm_rc = sysv_shm_stat(obj.id, &shm);
-    else if (kind == SYSV_SEM)
-        sem_rc = read_set(obj.id, &sems, &nsems);
-    else
-        msg_rc = read_queue(obj.id, &msgs, &nmsgs);
-
-    if (o.json)
-        rc = show_json(&f.entry, &shm, shm_rc, sems, nsems, sem_rc, msgs, nmsgs, msg_rc);
-    else
-        rc = show_text(&f.entry, &shm, shm_rc, sems, nsems, sem_rc, msgs, nmsgs, msg_rc, &o);
-    free(sems);
-    free(msgs);
+    struct details d;
+    memset(&d, 0, sizeof(d));
+    d.shm_rc = d.msg_rc = d.queued_rc = d.sems_rc = -EINVAL;
+    if (kind == SYSV_SHM) {
+        d.shm_rc = sysv_shm_stat(obj.id, &d.shm);
+    } else if (kind == SYSV_SEM) {
+        d.sems_rc = read_set(obj.id, &d.sems, &d.nsems);
+    } else {
+        d.msg_rc = sysv_msg_stat(obj.id, &d.msg);
+        d.queued_rc = read_queue(obj.id, &d.queued, &d.nqueued);
+    }
+    rc = o.json ? show_json(&f.entry, &d) : show_text(&f.entry, &d, &o);
+    free(d.sems);
+    free(d.queued);
     return rc;
 }

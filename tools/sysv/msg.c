@@ -11,8 +11,11 @@
 
 #include "cli.h"
 
-/* The largest message this queue could ever hold: the kernel's msgmax, and
-   no more than the queue's capacity when we may read it. */
+/* The largest message this queue can hold: the kernel's msgmax, and, when
+   we may read the queue's state, no more than its capacity or the bytes it
+   holds now (a message queued before the capacity was lowered may be
+   longer than the capacity, never longer than what is queued). msgmax may
+   be raised far beyond what is worth allocating; the queue bounds it. */
 static size_t largest_message(int id)
 {
     sysv_limits lim;
@@ -20,8 +23,11 @@ static size_t largest_message(int id)
     if (sysv_limits_get(&lim) == 0 && lim.msgmax > 0)
         max = lim.msgmax;
     sysv_msg_status st;
-    if (sysv_msg_stat(id, &st) == 0 && st.qbytes > 0 && st.qbytes < max)
-        max = st.qbytes;
+    if (sysv_msg_stat(id, &st) == 0) {
+        size_t bound = st.qbytes > st.cbytes ? st.qbytes : st.cbytes;
+        if (bound > 0 && bound < max)
+            max = bound;
+    }
     return max;
 }
 
