@@ -662,6 +662,27 @@ t_installed_files() {
   lib=$(ldd "$SYSV" | awk '/libsysv\.so\.0/ {print $3}')
   [ "$(realpath "$lib")" = "$(realpath "$prefix"/lib*/libsysv.so.0)" ] ||
     fail "bin/sysv does not use the installed library: $(ldd "$SYSV")"
+  [ -f "$prefix/share/man/man1/sysv.1" ] || fail "sysv.1 is not installed"
+  local completion=$prefix/share/bash-completion/completions/sysv
+  [ -f "$completion" ] || fail "the completion is not installed"
+  # The completion, sourced into a shell, offers the commands and the
+  # kinds (no bash-completion package needed).
+  local got
+  got=$(bash -c 'source "$1"
+    COMP_WORDS=(sysv s); COMP_CWORD=1; COMP_LINE="sysv s"; COMP_POINT=${#COMP_LINE}
+    _sysv; echo "${COMPREPLY[*]}"
+    COMP_WORDS=(sysv show ""); COMP_CWORD=2; COMP_LINE="sysv show "; COMP_POINT=${#COMP_LINE}
+    _sysv; echo "${COMPREPLY[*]}"' _ "$completion") || fail "the completion failed"
+  eq "$(echo "$got" | head -n 1 | tr ' ' '\n' | sort | tr '\n' ' ')" "sem send shm show " "completions of 's'"
+  eq "$(echo "$got" | sed -n 2p | tr ' ' '\n' | sort | tr '\n' ' ')" "msg sem shm " "kinds after show"
+  # Every command the man page documents is one sysv knows, and the other
+  # way round.
+  local c
+  for c in ls show mk rm chmod chown qbytes send recv peek "sem op" "sem get" "sem set" \
+           "sem setall" "shm read" "shm write"; do
+    grep -q "^\\.SS \"sysv $c " "$prefix/share/man/man1/sysv.1" ||
+      fail "sysv.1 does not document '$c'"
+  done
 }
 
 # ---- Dispatch ---------------------------------------------------------------

@@ -30,6 +30,8 @@ fi
 echo "== bin/sysv runs from the prefix, on the installed library"
 "$prefix/bin/sysv" --version
 "$prefix/bin/sysv" ls --limits --json >/dev/null
+test -f "$prefix/share/man/man1/sysv.1" || { echo "sysv.1 not installed"; exit 1; }
+test -f "$prefix/share/bash-completion/completions/sysv" || { echo "completion not installed"; exit 1; }
 test "$(readlink -f "$(ldd "$prefix/bin/sysv" | awk '/libsysv\.so\.0/ {print $3}')")" = "$(readlink -f "$lib/libsysv.so.0")"
 
 echo "== find_package(sysv CONFIG)"

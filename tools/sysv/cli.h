@@ -76,6 +76,10 @@ int cmd_shm_write(int argc, char **argv);
    and -EINTR. */
 int cli_fail(const char *what, int err, const char *words);
 
+/* The same for an error of a file or stream, in strerror's words (which
+   sysv_strerror words for IPC objects). */
+int cli_fail_sys(const char *what, int err);
+
 /* "sysv: CMD: MESSAGE", the usage line and a pointer to the help, on
    stderr. Returns CLI_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -119,9 +123,12 @@ int cli_output_option(struct cli_output *o, int opt);
 const struct timespec *cli_wait_timeout(const struct cli_wait *w);
 int cli_wait_flags(const struct cli_wait *w);
 
-/* Makes SIGINT and SIGTERM interrupt a blocked call (-EINTR) instead of
-   killing the process, so the command can say so and exit CLI_INTR
-   having taken nothing. cli_interrupted() tells whether one came. */
+/* Makes SIGINT, SIGTERM and SIGHUP interrupt a blocked call (-EINTR)
+   instead of killing the process, so the command can say so and exit
+   CLI_INTR having taken nothing. cli_interrupted() tells whether one came:
+   check it just before blocking. A signal that lands between that check
+   and the call is not seen by the call, so the handler is one-shot: a
+   second Ctrl-C ends the command the default way. */
 void cli_catch_signals(void);
 int cli_interrupted(void);
 
@@ -222,7 +229,7 @@ int cli_write_out(const void *data, size_t len);
 int cli_read_all(FILE *f, size_t max, unsigned char **data, size_t *len);
 
 /* A table: add rows of cells, then print it aligned (or raw). */
-#define CLI_TABLE_MAXCOLS 24
+#define CLI_TABLE_MAXCOLS 32
 struct cli_table {
     int ncols;
     const char *head[CLI_TABLE_MAXCOLS];

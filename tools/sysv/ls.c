@@ -525,6 +525,9 @@ int cmd_ls(int argc, char **argv)
         return rc;
     if (o.limits && o.summary)
         return cli_usage("--limits and --summary exclude each other");
+    if ((o.limits || o.summary) && (o.mine || o.groups != 0))
+        return cli_usage("--limits and --summary count every object: no --mine, --time, --pid "
+                         "or --creator");
     sysv_kind kind = 0;
     if (optind < argc) {
         if (o.limits || o.summary)
@@ -533,7 +536,7 @@ int cmd_ls(int argc, char **argv)
             return cli_usage("'%.32s' is not a kind (shm, msg or sem)", argv[optind]);
     }
 
-    struct entries es = {NULL, 0, 0, o.mine && !o.limits && !o.summary};
+    struct entries es = {NULL, 0, 0, o.mine};
     rc = sysv_list(kind, gather, &es);
     if (rc < 0) {
         free(es.v);

@@ -36,7 +36,7 @@ static const struct cli_command commands[] = {
      "  -m, --mine        only objects the caller owns or created\n"
      "  -l, --limits      each kernel limit and how much of it is used\n"
      "  -u, --summary     how many objects, and how much memory, are in use\n" LIST_NOTE},
-    {"show", cmd_show, "show shm|msg|sem OBJECT [--json]",
+    {"show", cmd_show, "show shm|msg|sem OBJECT [--json | --raw] [--noheadings]",
      "Shows one object in full: its permission record, times and pids; for a set\n"
      "every semaphore's value, ncount, zcount and pid; for a queue each queued\n"
      "message's index, type and length, read without taking it.\n" OBJ_NOTE LIST_NOTE},
@@ -44,12 +44,12 @@ static const struct cli_command commands[] = {
      "mk shm SIZE | msg | sem N [--key K | --name NAME | --path FILE:PROJ]\n"
      "       [--mode MODE] [--excl] [--init V,V,...]",
      "Creates an object and prints its id, and its key when it has one.\n"
-     "SIZE takes K, M and G suffixes (4K is 4096). Without a key option the\n"
+     "SIZE takes K, M, G and T suffixes (4K is 4096). Without a key option the\n"
      "object is private (IPC_PRIVATE) and is known by its id alone.\n"
      "  -k, --key K       a key as sysv_key_parse reads it (0x1f2e, name:jobs)\n"
      "  -n, --name NAME   the key sysv_key_name derives from NAME\n"
      "  -P, --path F:P    the key ftok(F, P) gives\n"
-     "  -M, --mode MODE   octal permissions (default 0600)\n"
+     "  -M, --mode MODE   octal permissions (default 0600; 0 is kept as 0)\n"
      "  -x, --excl        fail (EEXIST) when the key already has an object;\n"
      "                    otherwise the existing one is used, and said so\n"
      "  -i, --init V,...  a new set's initial values, one per semaphore\n"},
@@ -96,7 +96,9 @@ static const struct cli_command commands[] = {
      "Performs the operations atomically (one semop): all of them or none.\n"
      "Each SPEC is INDEX then +N (give N), -N (take N, waiting for them) or =0\n"
      "(wait for zero), then flags: u for SEM_UNDO, n for IPC_NOWAIT.\n"
-     "Example: 0-1u,1+2n takes one unit of 0 with undo and gives two to 1.\n" WAIT_NOTE OBJ_NOTE},
+     "Example: 0-1,1+2n takes one unit of 0 (waiting for it) and gives two to 1.\n"
+     "u is undone when the process ends: for sysv itself, as soon as it exits.\n" WAIT_NOTE
+         OBJ_NOTE},
     {"sem get", cmd_sem_get, "sem get SET [INDEX]",
      "Prints one semaphore's value, or every value as V,V,... (setall's form).\n" OBJ_NOTE},
     {"sem set", cmd_sem_set, "sem set SET INDEX VALUE",
@@ -105,11 +107,15 @@ static const struct cli_command commands[] = {
      "Sets every value of the set at once (SETALL): one value per semaphore.\n" OBJ_NOTE},
     {"shm", NULL, "shm read|write SEGMENT ...", "Segment contents: see each below.\n"},
     {"shm read", cmd_shm_read, "shm read SEGMENT [--offset O] [--length L]",
-     "Writes the segment's bytes to standard output (from O, L of them; default\n"
-     "all to the end). Sizes take K, M, G suffixes.\n" OBJ_NOTE},
+     "Writes the segment's bytes to standard output, unchanged.\n"
+     "  -o, --offset O    start at byte O (default 0)\n"
+     "  -l, --length L    L bytes (default: to the end); O and L take K, M, G\n"
+     "The range must lie inside the segment, or nothing is written.\n" OBJ_NOTE},
     {"shm write", cmd_shm_write, "shm write SEGMENT [--offset O] [--file F]",
-     "Copies standard input, or file F, into the segment at O. Input that\n"
-     "would pass the segment's end is refused and nothing is written.\n" OBJ_NOTE},
+     "Copies standard input, or a file, into the segment.\n"
+     "  -o, --offset O    write from byte O (default 0; K, M, G suffixes)\n"
+     "  -f, --file F      read F instead of standard input\n"
+     "Input that would pass the segment's end is refused and nothing is written.\n" OBJ_NOTE},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -161,7 +167,7 @@ static int help(int argc, char **argv)
     else
         (void)snprintf(name, sizeof(name), "%s", argv[1]);
     const struct cli_command *c = cli_find(name);
-    if (c == NULL)
+    if (c == NULL && argc == 2)
         c = cli_find(argv[1]);
     if (c == NULL) {
         (void)fprintf(stderr, "sysv: help: no command '%s'\n", name);
@@ -197,7 +203,7 @@ int sysv_cli_main(int argc, char **argv)
                 cli_print_help(stdout, c);
                 return CLI_OK;
             }
-            return cli_usage("which operation? (%s)", c->usage);
+            return cli_usage("which operation?");
         }
         (void)snprintf(name, sizeof(name), "%s %s", first, argv[2]);
         const struct cli_command *sub = cli_find(name);

@@ -103,7 +103,7 @@ int cmd_send(int argc, char **argv)
             from = o.file;
             f = fopen(o.file, "rbe");
             if (f == NULL)
-                return cli_fail(o.file, -errno, NULL);
+                return cli_fail_sys(o.file, -errno);
         }
         rc = cli_read_all(f, max, &data, &len);
         if (f != stdin)
@@ -115,11 +115,13 @@ int cmd_send(int argc, char **argv)
             return cli_fail(from, -EMSGSIZE, words);
         }
         if (rc < 0)
-            return cli_fail(from, rc, NULL);
+            return cli_fail_sys(from, rc);
     }
 
     cli_catch_signals();
-    rc = sysv_msg_send(&q, o.type, data, len, cli_wait_flags(&o.wait), cli_wait_timeout(&o.wait));
+    rc = cli_interrupted() ? -EINTR
+                           : sysv_msg_send(&q, o.type, data, len, cli_wait_flags(&o.wait),
+                                           cli_wait_timeout(&o.wait));
     free(data);
     if (rc == -EAGAIN)
         return cli_fail(obj.label, rc, "the queue is full");
@@ -236,7 +238,8 @@ static int recv_failed(const struct cli_obj *obj, const struct recv_opts *o, int
         (void)snprintf(words, sizeof(words), "no message%s came before the timeout", which);
         break;
     case -EINTR:
-        (void)snprintf(words, sizeof(words), "interrupted: no message taken");
+        (void)snprintf(words, sizeof(words), "interrupted: no%s message taken",
+                       taken > 0 ? " further" : "");
         break;
     case -E2BIG:
         (void)snprintf(words, sizeof(words),
@@ -282,7 +285,11 @@ int cmd_recv(int argc, char **argv)
     sysv_msgq q = SYSV_MSGQ_INIT;
     if ((rc = open_queue(argv[optind], &obj, &q)) != CLI_OK)
         return rc;
-    size_t cap = o.sized ? o.size : largest_message(q.id);
+    /* No message is longer than the queue can hold: a larger --size only
+       changes what counts as too long, never what is allocated. */
+    size_t cap = largest_message(q.id);
+    if (o.sized && o.size < cap)
+        cap = o.size;
     unsigned char *buf = malloc(cap > 0 ? cap : 1);
     if (buf == NULL)
         return cli_fail(NULL, -ENOMEM, NULL);
@@ -300,6 +307,10 @@ int cmd_recv(int argc, char **argv)
     long taken = 0;
     for (; taken < o.count; taken++) {
         long type;
+        if (cli_interrupted()) {
+            rc = recv_failed(&obj, &o, -EINTR, (size_t)taken);
+            break;
+        }
         ssize_t n = sysv_msg_recv(&q, o.type, buf, cap, &type, flags, cli_wait_timeout(&o.wait));
         if (n < 0) {
             rc = recv_failed(&obj, &o, (int)n, (size_t)taken);
@@ -327,7 +338,7 @@ int cmd_recv(int argc, char **argv)
 struct peek_opts {
     struct print_opts print;
     size_t index;
-    int all;
+    int has_index, all;
 };
 
 static int peek_take(int opt, const char *arg, void *ctx)
@@ -339,6 +350,7 @@ static int peek_take(int opt, const char *arg, void *ctx)
         if (cli_parse_long(arg, 0, LONG_MAX, &v) < 0)
             return cli_usage("bad --index '%.32s': a position from 0", arg);
         o->index = (size_t)v;
+        o->has_index = 1;
         return 1;
     }
     case 'a':
@@ -372,7 +384,7 @@ static ssize_t peek_whole(const sysv_msgq *q, size_t index, unsigned char **data
         if (again < 0)
             return again;
     }
-    return -EAGAIN;
+    return -EBUSY; /* the queue kept changing under us */
 }
 
 static int peek_list(const struct cli_obj *obj, const sysv_msgq *q, const struct peek_opts *o)
@@ -451,6 +463,8 @@ int cmd_peek(int argc, char **argv)
     int rc = cli_getopt(argc, argv, "i:aq", longopts, peek_take, &o);
     if (rc >= 0)
         return rc;
+    if (o.all && o.has_index)
+        return cli_usage("--index and --all exclude each other");
     if ((rc = cli_operands(argc, argv, 1, 1)) >= 0)
         return rc;
     struct cli_obj obj;

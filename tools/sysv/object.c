@@ -72,9 +72,25 @@ static int mk_take(int opt, const char *arg, void *ctx)
     }
 }
 
-/* Prints the id, and the key when there is one: "32768 0x00001f2e". */
-static int print_made(int id, key_t key)
+/* Prints the id, and the key when there is one: "32768 0x00001f2e".
+   libsysv reads mode 0 as "the default, 0600"; asked for 0 here, the user
+   means 0, so a new object gets it by IPC_SET (never a wider mode than
+   asked for). */
+static int print_made(sysv_kind kind, int id, key_t key, mode_t mode, int created,
+                      const char *label)
 {
+    if (created && mode == 0) {
+        sysv_perm perm;
+        int rc = sysv_perm_get(kind, id, &perm);
+        if (rc == 0) {
+            perm.mode = 0;
+            rc = sysv_perm_set(kind, id, &perm);
+        }
+        if (rc < 0) {
+            (void)sysv_remove(kind, id);
+            return cli_fail(label, rc, "could not set mode 0: removed it again");
+        }
+    }
     if (key == SYSV_KEY_PRIVATE) {
         (void)printf("%d\n", id);
     } else {
@@ -94,6 +110,7 @@ static int mk_shm(const struct mk_opts *o, const char *size_text, const char *la
                          size_text);
     sysv_shm shm = SYSV_SHM_INIT;
     rc = sysv_shm_open(&shm, o->key, size, SYSV_CREATE | SYSV_EXCL, o->mode);
+    int created = rc == 0;
     if (rc == -EEXIST && !o->excl) {
         rc = sysv_shm_open(&shm, o->key, 0, 0, 0);
         if (rc == 0 && shm.size < size)
@@ -105,13 +122,14 @@ static int mk_shm(const struct mk_opts *o, const char *size_text, const char *la
         return cli_fail(label, rc, "SIZE is outside the kernel's limits (sysv ls --limits)");
     if (rc < 0)
         return cli_fail(label, rc, NULL);
-    return print_made(shm.id, o->key);
+    return print_made(SYSV_SHM, shm.id, o->key, o->mode, created, label);
 }
 
 static int mk_msg(const struct mk_opts *o, const char *label)
 {
     sysv_msgq q = SYSV_MSGQ_INIT;
     int rc = sysv_msg_open(&q, o->key, SYSV_CREATE | SYSV_EXCL, o->mode);
+    int created = rc == 0;
     if (rc == -EEXIST && !o->excl) {
         rc = sysv_msg_open(&q, o->key, 0, 0);
         if (rc == 0)
@@ -119,7 +137,7 @@ static int mk_msg(const struct mk_opts *o, const char *label)
     }
     if (rc < 0)
         return cli_fail(label, rc, NULL);
-    return print_made(q.id, o->key);
+    return print_made(SYSV_MSG, q.id, o->key, o->mode, created, label);
 }
 
 static int mk_sem(const struct mk_opts *o, const char *n_text, const char *label)
@@ -143,6 +161,7 @@ static int mk_sem(const struct mk_opts *o, const char *n_text, const char *label
     }
     sysv_semset s = SYSV_SEMSET_INIT;
     int rc = sysv_sem_open(&s, o->key, (int)n, init, SYSV_CREATE | SYSV_EXCL, o->mode);
+    int created = rc == 0;
     if (rc == -EEXIST && !o->excl) {
         rc = sysv_sem_open(&s, o->key, (int)n, NULL, 0, 0);
         if (rc == 0)
@@ -154,7 +173,7 @@ static int mk_sem(const struct mk_opts *o, const char *n_text, const char *label
         return cli_fail(label, rc, "N is outside the kernel's limits, or the set is smaller");
     if (rc < 0)
         return cli_fail(label, rc, NULL);
-    return print_made(s.id, o->key);
+    return print_made(SYSV_SEM, s.id, o->key, o->mode, created, label);
 }
 
 int cmd_mk(int argc, char **argv)
@@ -183,7 +202,7 @@ int cmd_mk(int argc, char **argv)
                                             : "mk msg takes no size");
     if (o.init != NULL && kind != SYSV_SEM)
         return cli_usage("--init is for sets");
-    if (o.excl && !o.have_key)
+    if (o.excl && o.key == SYSV_KEY_PRIVATE)
         return cli_usage("--excl needs a key: a private object is always new");
 
     char label[64], keytext[SYSV_KEY_STRLEN];
@@ -225,6 +244,7 @@ static int remove_one(sysv_kind kind, int id, key_t key, const char *label)
     char keytext[SYSV_KEY_STRLEN];
     (void)sysv_key_format(key, keytext, sizeof(keytext));
     (void)printf("removed %s %d (key %s)\n", cli_kind_word(kind), id, keytext);
+    (void)fflush(stdout); /* in order with the errors on stderr */
     return CLI_OK;
 }
 
@@ -278,18 +298,30 @@ int cmd_rm(int argc, char **argv)
     sysv_kind kind;
     if (cli_parse_kind(argv[optind], &kind) < 0)
         return cli_usage("'%.32s' is not a kind (shm, msg or sem)", argv[optind]);
+    /* Every operand is looked up before anything is removed, so that a
+       typo in the third one (status 2) leaves the first two in place. */
+    int n = argc - optind - 1;
+    struct cli_obj *objs = calloc((size_t)n, sizeof(*objs));
+    int *found = calloc((size_t)n, sizeof(*found));
+    if (objs == NULL || found == NULL) {
+        free(objs);
+        free(found);
+        return cli_fail(NULL, -ENOMEM, NULL);
+    }
     int status = CLI_OK;
-    for (int i = optind + 1; i < argc; i++) {
-        struct cli_obj obj;
-        rc = cli_obj_find(argv[i], kind, &obj);
-        if (rc == 0)
-            rc = remove_one(kind, obj.id, obj.key, obj.label);
+    for (int i = 0; i < n && status != CLI_USAGE; i++) {
+        rc = cli_obj_find(argv[optind + 1 + i], kind, &objs[i]);
+        found[i] = rc == 0;
         if (rc == CLI_USAGE)
-            return rc;
-        if (rc != CLI_OK)
+            status = CLI_USAGE;
+        else if (rc != 0)
             status = CLI_FAILED;
     }
-    (void)fflush(stdout);
+    for (int i = 0; i < n && status != CLI_USAGE; i++)
+        if (found[i] && remove_one(kind, objs[i].id, objs[i].key, objs[i].label) != CLI_OK)
+            status = CLI_FAILED;
+    free(objs);
+    free(found);
     return status;
 }
 

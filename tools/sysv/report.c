@@ -43,6 +43,11 @@ int cli_fail(const char *what, int err, const char *words)
     return status_for(err);
 }
 
+int cli_fail_sys(const char *what, int err)
+{
+    return cli_fail(what, err, strerror(err < 0 ? -err : err));
+}
+
 int cli_usage(const char *fmt, ...)
 {
     va_list ap;
@@ -137,7 +142,10 @@ void cli_catch_signals(void)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     (void)sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: a blocked call must return -EINTR */
+    /* No SA_RESTART: a blocked call must return -EINTR. SA_RESETHAND: if
+       the first signal slipped in just before the call blocked, the
+       second one still ends the command. */
+    sa.sa_flags = (int)SA_RESETHAND;
     (void)sigaction(SIGINT, &sa, NULL);
     (void)sigaction(SIGTERM, &sa, NULL);
     (void)sigaction(SIGHUP, &sa, NULL);
@@ -154,7 +162,7 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
     char spec[64];
     /* Leading ':' makes getopt report a missing argument as ':', and + is
        not used: options may follow the operands, as in git. */
-    (void)snprintf(spec, sizeof(spec), ":%s", shortopts);
+    (void)snprintf(spec, sizeof(spec), ":h%s", shortopts);
     opterr = 0;
     optind = 1;
     for (;;) {
@@ -162,15 +170,20 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
         int opt = getopt_long(argc, argv, spec, longopts, NULL);
         if (opt == -1)
             return -1;
-        if (opt == OPT_HELP) {
+        if (opt == OPT_HELP || opt == 'h') {
             cli_print_help(stdout, cli_find(cli_cmd));
             return CLI_OK;
         }
+        /* A long option is named as written (up to any '='); a short one
+           by its letter, which may sit in a cluster ("-tpx"). */
         char given[72];
-        if (optopt > 0 && optopt < 0x100)
+        const char *last = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "";
+        if (strncmp(last, "--", 2) == 0)
+            (void)snprintf(given, sizeof(given), "%.*s", (int)strcspn(last, "="), last);
+        else if (optopt > 0 && optopt < 0x100)
             (void)snprintf(given, sizeof(given), "-%c", optopt);
         else
-            (void)snprintf(given, sizeof(given), "%.64s", argv[optind - 1]);
+            (void)snprintf(given, sizeof(given), "%.64s", last);
         if (opt == ':')
             return cli_usage("option '%.64s' needs a value", given);
         if (opt == '?')
@@ -330,7 +343,15 @@ static void print_row(const struct cli_table *t, const struct cli_output *o, con
     for (int c = 0; c < t->ncols; c++) {
         const char *sep = c + 1 < t->ncols ? " " : "\n";
         if (o->raw) {
-            (void)fprintf(f, "%s%s", cells[c], sep);
+            /* One space separates columns, so a blank inside a cell is
+               written \x20, as lsipc --raw does. */
+            for (const char *p = cells[c]; *p != '\0'; p++) {
+                if (*p == ' ')
+                    (void)fputs("\\x20", f);
+                else
+                    (void)fputc(*p, f);
+            }
+            (void)fputs(sep, f);
         } else if (c + 1 == t->ncols && !t->right[c]) {
             (void)fprintf(f, "%s\n", cells[c]); /* no trailing blanks */
         } else {

@@ -141,7 +141,9 @@ int cmd_sem_op(int argc, char **argv)
         }
     }
     cli_catch_signals();
-    rc = sysv_sem_op(&s, ops, (size_t)nops, cli_wait_flags(&w), cli_wait_timeout(&w));
+    rc = cli_interrupted()
+             ? -EINTR
+             : sysv_sem_op(&s, ops, (size_t)nops, cli_wait_flags(&w), cli_wait_timeout(&w));
     free(ops);
     switch (rc) {
     case 0:

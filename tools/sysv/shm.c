@@ -79,7 +79,12 @@ int cmd_shm_read(int argc, char **argv)
     if (rc >= 0)
         return rc;
     size_t len = o.have_length ? o.length : (o.offset <= shm.size ? shm.size - o.offset : 0);
-    if (o.offset > shm.size || len > shm.size - o.offset) {
+    if (o.offset > shm.size) {
+        char words[96];
+        (void)snprintf(words, sizeof(words),
+                       "offset %zu is past the end of the segment (%zu bytes)", o.offset, shm.size);
+        rc = cli_fail(obj.label, -ERANGE, words);
+    } else if (len > shm.size - o.offset) {
         rc = out_of_range(&obj, o.offset, len, shm.size);
     } else {
         /* Straight from the mapping: sysv_shm_read would need a copy as big
@@ -104,7 +109,10 @@ int cmd_shm_write(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (o.offset > shm.size) {
-        rc = out_of_range(&obj, o.offset, 0, shm.size);
+        char words[96];
+        (void)snprintf(words, sizeof(words),
+                       "offset %zu is past the end of the segment (%zu bytes)", o.offset, shm.size);
+        rc = cli_fail(obj.label, -ERANGE, words);
         (void)sysv_shm_detach(&shm);
         return rc;
     }
@@ -114,7 +122,7 @@ int cmd_shm_write(int argc, char **argv)
         from = o.file;
         f = fopen(o.file, "rbe");
         if (f == NULL) {
-            rc = cli_fail(o.file, -errno, NULL);
+            rc = cli_fail_sys(o.file, -errno);
             (void)sysv_shm_detach(&shm);
             return rc;
         }
@@ -130,12 +138,12 @@ int cmd_shm_write(int argc, char **argv)
     if (rc == -EFBIG) {
         char words[160];
         (void)snprintf(words, sizeof(words),
-                       "the input passes the end of the segment (%zu byte(s) from offset %zu): "
-                       "nothing copied",
+                       "the input is longer than the %zu byte(s) from offset %zu to the end of "
+                       "the segment: nothing copied",
                        room, o.offset);
         rc = cli_fail(obj.label, -ERANGE, words);
     } else if (rc < 0) {
-        rc = cli_fail(from, rc, NULL);
+        rc = cli_fail_sys(from, rc);
     } else {
         rc = sysv_shm_write(&shm, o.offset, data, len);
         rc = rc < 0 ? cli_fail(obj.label, rc, NULL) : CLI_OK;
