@@ -15,6 +15,13 @@ command -v clang-tidy >/dev/null || need+=(clang-tidy)
 command -v cppcheck >/dev/null || need+=(cppcheck)
 command -v ipcmk >/dev/null || need+=(util-linux)
 command -v python3 >/dev/null || need+=(python3) # the CLI tests check its JSON
+command -v groff >/dev/null || need+=(groff-base) # the manual's render check
+# `deps.sh --bench`: also what the full benchmark run uses (bench/run).
+if [ "${1:-}" = --bench ]; then
+  command -v gnuplot >/dev/null || need+=(gnuplot-nox) # bench/plot
+  command -v strace >/dev/null || need+=(strace)       # bench/count: system calls per op
+  command -v valgrind >/dev/null || need+=(valgrind)   # bench/count: instructions per op
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -36,12 +36,16 @@ void sample_catch_interrupts(void)
 
 void sample_step(const char *fmt, ...)
 {
+    /* One write for the blank line and the heading: with stdout line
+       buffered, three printf calls could let another process's line in
+       between them. */
+    char title[256];
     va_list ap;
-    printf("\n== ");
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    (void)vsnprintf(title, sizeof(title), fmt, ap);
     va_end(ap);
-    printf("\n");
+    printf("\n== %s\n", title);
+    fflush(stdout);
 }
 
 static int report(const char *who, const char *what, const char *words, int rc)
