@@ -142,7 +142,7 @@ PROGRAM_RULES = {
         (r"counter = (\d+), expected 40000: (\d+) updates lost \((\d+\.\d)%\)",
          ["n", "n", "n"]),
     ],
-    "11_job_board": [
+    "12_job_board": [
         (r"\bworker (\d+)\b", ["pid"]),
         # Average finishing position per priority: depends on the scheduler.
         (r"(\b[1-5]: )(\d+)\b", [None, "n"]),

@@ -679,3 +679,31 @@ TEST_MULTIPROC(chan_nothing_left_when_both_peers_die_after_remove)
     CHECK(sysv_perm_get(SYSV_SHM, shmid, &perm) < 0);
     CHECK(sysv_perm_get(SYSV_SEM, semid, &perm) < 0);
 }
+
+TEST(chan_inspect_reads_the_status_without_a_role)
+{
+    sysv_chan w = SYSV_CHAN_INIT, r = SYSV_CHAN_INIT;
+    key_t key = open_pair(&w, &r, 4096);
+    CHECK_OK(sysv_chan_send(&w, "abc", 3, 0, NULL));
+    sysv_chan_status a, b;
+    CHECK_OK(sysv_chan_stat(&w, &a));
+    CHECK_OK(sysv_chan_inspect(key, &b));
+    CHECK_EQ(b.capacity, a.capacity);
+    CHECK_EQ(b.used, a.used);
+    CHECK_EQ(b.queued, 1);
+    CHECK_EQ(b.sent, 1);
+    CHECK_EQ(b.writer, getpid());
+    CHECK_EQ(b.reader, getpid());
+    CHECK_ERR(sysv_chan_inspect(key, NULL), EINVAL);
+    CHECK_ERR(sysv_chan_inspect(SYSV_KEY_PRIVATE, &b), EINVAL);
+    CHECK_ERR(sysv_chan_inspect(h_key(), &b), ENOENT);
+    CHECK_OK(sysv_chan_close(&r));
+    CHECK_OK(sysv_chan_remove(&w));
+    CHECK_ERR(sysv_chan_inspect(key, &b), ENOENT);
+    /* A segment and a set under one key that are not a channel. */
+    key_t other = h_key();
+    int sem = h_sem(other, 5, 0600), shm = h_shm(other, 8192, 0600);
+    CHECK_ERR(sysv_chan_inspect(other, &b), EINVAL);
+    CHECK_OK(shmctl(shm, IPC_RMID, NULL));
+    CHECK_OK(semctl(sem, 0, IPC_RMID));
+}

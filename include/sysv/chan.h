@@ -140,6 +140,14 @@ typedef struct sysv_chan_status {
    Errors: -EINVAL (c or out NULL, c not open); -EIDRM. */
 SYSV_API int sysv_chan_stat(const sysv_chan *c, sysv_chan_status *out);
 
+/* The same status for the channel with this key, without opening it or
+   taking a role: for operators and tools (sysv ls chan). The segment is
+   attached read-only for the length of the call.
+   Errors: -EINVAL (out NULL, key SYSV_KEY_PRIVATE, or the key's segment is
+   not a channel's); -ENOENT (no segment or no semaphore set has this key);
+   -EACCES (no read permission on either). */
+SYSV_API int sysv_chan_inspect(key_t key, sysv_chan_status *out);
+
 /* Gives up the role, wakes a peer that sleeps for it (a reader then gets
    -EPIPE once the ring is empty), detaches, and leaves the handle as
    SYSV_CHAN_INIT. The channel stays for the next holder.

@@ -489,19 +489,18 @@ size_t sysv_chan_max_message(const sysv_chan *c)
 
 /* ---- Status, closing, removing ---------------------------------------------------- */
 
-int sysv_chan_stat(const sysv_chan *c, sysv_chan_status *out)
+/* The status from a header and the role semaphores of set semid. */
+static int fill_status(const struct chan_shared *h, size_t capacity, int semid,
+                       sysv_chan_status *out)
 {
-    if (check_open(c) < 0 || out == NULL)
-        return -EINVAL;
-    const struct chan_shared *h = shared(c);
-    int wfree = semctl(c->semid, SEM_WRITER, GETVAL);
-    int rfree = wfree < 0 ? -1 : semctl(c->semid, SEM_READER, GETVAL);
+    int wfree = semctl(semid, SEM_WRITER, GETVAL);
+    int rfree = wfree < 0 ? -1 : semctl(semid, SEM_READER, GETVAL);
     if (wfree < 0 || rfree < 0)
         return errno == EINVAL || errno == EIDRM ? -EIDRM : -errno;
     memset(out, 0, sizeof(*out));
     uint64_t wpos = __atomic_load_n(&h->wpos, __ATOMIC_ACQUIRE);
     uint64_t rpos = __atomic_load_n(&h->rpos, __ATOMIC_ACQUIRE);
-    out->capacity = c->capacity;
+    out->capacity = capacity;
     out->used = wpos >= rpos ? (size_t)(wpos - rpos) : 0;
     out->sent = __atomic_load_n(&h->sent, __ATOMIC_RELAXED);
     out->received = __atomic_load_n(&h->received, __ATOMIC_RELAXED);
@@ -510,6 +509,39 @@ int sysv_chan_stat(const sysv_chan *c, sysv_chan_status *out)
     out->reader = rfree == 0 ? (pid_t)__atomic_load_n(&h->reader_pid, __ATOMIC_RELAXED) : 0;
     out->repairs = (unsigned long)__atomic_load_n(&h->repairs, __ATOMIC_RELAXED);
     return 0;
+}
+
+int sysv_chan_stat(const sysv_chan *c, sysv_chan_status *out)
+{
+    if (check_open(c) < 0 || out == NULL)
+        return -EINVAL;
+    return fill_status(shared(c), c->capacity, c->semid, out);
+}
+
+int sysv_chan_inspect(key_t key, sysv_chan_status *out)
+{
+    if (out == NULL || key == SYSV_KEY_PRIVATE)
+        return -EINVAL;
+    int semid = sysv_lookup(SYSV_SEM, key);
+    if (semid < 0)
+        return semid;
+    sysv_shm shm = SYSV_SHM_INIT;
+    int rc = sysv_lookup(SYSV_SHM, key);
+    if (rc >= 0)
+        rc = sysv_shm_open_id(&shm, rc);
+    if (rc >= 0)
+        rc = sysv_shm_attach(&shm, SYSV_SHM_RDONLY);
+    if (rc < 0)
+        return rc;
+    const struct chan_shared *h = shm.addr;
+    if (shm.size < CHAN_HEADER + CHAN_MIN_RING ||
+        __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != CHAN_MAGIC || h->version != CHAN_VERSION ||
+        h->capacity > shm.size - CHAN_HEADER)
+        rc = -EINVAL;
+    else
+        rc = fill_status(h, (size_t)h->capacity, semid, out);
+    (void)sysv_shm_detach(&shm);
+    return rc == -EIDRM ? -ENOENT : rc;
 }
 
 static void detach(sysv_chan *c)

@@ -415,6 +415,75 @@ static int show_summary(const struct entries *es, const struct cli_output *o)
     return cli_write_out(NULL, 0);
 }
 
+/* ---- Channels (<sysv/chan.h>): sysv ls chan, sysv show chan ---------------- */
+
+/* Prints the channels among the entries (segments whose key also names a
+   channel's semaphore set and whose header says so), as a table or JSON. */
+static int print_channels(const struct entries *es, const struct cli_output *o)
+{
+    struct cli_json j;
+    struct cli_table t;
+    json_init(&j, stdout);
+    cli_table_init(&t);
+    if (o->json) {
+        json_object(&j, NULL);
+        json_array(&j, "channels");
+    } else {
+        static const char *const heads[] = {"KEY",  "SHMID",    "CAPACITY", "USED",   "QUEUED",
+                                            "SENT", "RECEIVED", "WRITER",   "READER", "REPAIRS"};
+        for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+            cli_table_col(&t, heads[i], i > 0);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < es->n && rc == 0; i++) {
+        const sysv_entry *e = &es->v[i];
+        sysv_chan_status st;
+        if (e->kind != SYSV_SHM || e->perm.key == SYSV_KEY_PRIVATE ||
+            sysv_chan_inspect(e->perm.key, &st) != 0)
+            continue;
+        if (o->json) {
+            json_object(&j, NULL);
+            json_uint(&j, "key", (unsigned long long)(unsigned)e->perm.key);
+            json_int(&j, "shmid", e->id);
+            json_uint(&j, "capacity", st.capacity);
+            json_uint(&j, "used", st.used);
+            json_uint(&j, "queued", st.queued);
+            json_uint(&j, "sent", st.sent);
+            json_uint(&j, "received", st.received);
+            json_int(&j, "writer", st.writer);
+            json_int(&j, "reader", st.reader);
+            json_uint(&j, "repairs", st.repairs);
+            json_end(&j, '}');
+            continue;
+        }
+        char v[10][32];
+        (void)sysv_key_format(e->perm.key, v[0], sizeof(v[0]));
+        (void)snprintf(v[1], sizeof(v[1]), "%d", e->id);
+        (void)snprintf(v[2], sizeof(v[2]), "%zu", st.capacity);
+        (void)snprintf(v[3], sizeof(v[3]), "%zu", st.used);
+        (void)snprintf(v[4], sizeof(v[4]), "%lu", st.queued);
+        (void)snprintf(v[5], sizeof(v[5]), "%llu", st.sent);
+        (void)snprintf(v[6], sizeof(v[6]), "%llu", st.received);
+        (void)snprintf(v[7], sizeof(v[7]), "%ld", (long)st.writer);
+        (void)snprintf(v[8], sizeof(v[8]), "%ld", (long)st.reader);
+        (void)snprintf(v[9], sizeof(v[9]), "%lu", st.repairs);
+        const char *cells[10];
+        for (int c = 0; c < 10; c++)
+            cells[c] = v[c];
+        rc = cli_table_row(&t, cells);
+    }
+    if (o->json) {
+        json_end(&j, ']');
+        json_end(&j, '}');
+        cli_table_free(&t);
+        return json_finish(&j);
+    }
+    if (rc == 0)
+        cli_table_print(&t, o, stdout);
+    cli_table_free(&t);
+    return rc < 0 ? cli_fail(NULL, rc, NULL) : cli_write_out(NULL, 0);
+}
+
 /* ---- sysv ls ------------------------------------------------------------- */
 
 enum { OPT_LS_LIMITS = OPT_FIRST_OWN, OPT_LS_SUMMARY };
@@ -529,11 +598,15 @@ int cmd_ls(int argc, char **argv)
         return cli_usage("--limits and --summary count every object: no --mine, --time, --pid "
                          "or --creator");
     sysv_kind kind = 0;
+    int channels = 0;
     if (optind < argc) {
         if (o.limits || o.summary)
             return cli_usage("--limits and --summary count every kind: give no kind");
-        if (cli_parse_kind(argv[optind], &kind) < 0)
-            return cli_usage("'%.32s' is not a kind (shm, msg or sem)", argv[optind]);
+        channels = strcmp(argv[optind], "chan") == 0;
+        if (channels)
+            kind = SYSV_SHM;
+        else if (cli_parse_kind(argv[optind], &kind) < 0)
+            return cli_usage("'%.32s' is not a kind (shm, msg, sem or chan)", argv[optind]);
     }
 
     struct entries es = {NULL, 0, 0, o.mine};
@@ -542,7 +615,9 @@ int cmd_ls(int argc, char **argv)
         free(es.v);
         return cli_fail("listing", rc, NULL);
     }
-    if (o.limits)
+    if (channels)
+        rc = print_channels(&es, &o.out);
+    else if (o.limits)
         rc = show_limits(&es, &o.out);
     else if (o.summary)
         rc = show_summary(&es, &o.out);
@@ -831,11 +906,22 @@ int cmd_show(int argc, char **argv)
     if ((rc = cli_operands(argc, argv, 2, 2)) >= 0)
         return rc;
     sysv_kind kind;
-    if (cli_parse_kind(argv[optind], &kind) < 0)
-        return cli_usage("'%.32s' is not a kind (shm, msg or sem)", argv[optind]);
+    int channel = strcmp(argv[optind], "chan") == 0;
+    if (channel)
+        kind = SYSV_SHM; /* a channel is named by its key, or its segment's id */
+    else if (cli_parse_kind(argv[optind], &kind) < 0)
+        return cli_usage("'%.32s' is not a kind (shm, msg, sem or chan)", argv[optind]);
     struct cli_obj obj;
     if ((rc = cli_obj_find(argv[optind + 1], kind, &obj)) != 0)
         return rc;
+    if (channel) {
+        sysv_chan_status st;
+        rc = obj.key == SYSV_KEY_PRIVATE ? -EINVAL : sysv_chan_inspect(obj.key, &st);
+        if (rc == -EINVAL)
+            return cli_fail(obj.label, rc, "not a channel (sysv ls chan lists them)");
+        if (rc < 0)
+            return cli_fail(obj.label, rc, NULL);
+    }
 
     struct find_one f = {obj.id, {0}, 0};
     rc = sysv_list(kind, find_one, &f);
@@ -843,6 +929,10 @@ int cmd_show(int argc, char **argv)
         return cli_fail(obj.label, rc, NULL);
     if (!f.found)
         return cli_fail(obj.label, -EIDRM, NULL);
+    if (channel) {
+        struct entries one = {&f.entry, 1, 1, 0};
+        return print_channels(&one, &o);
+    }
 
     struct details d;
     memset(&d, 0, sizeof(d));

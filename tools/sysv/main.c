@@ -25,9 +25,11 @@
 
 static const struct cli_command commands[] = {
     {"ls", cmd_ls,
-     "ls [shm|msg|sem] [--time] [--pid] [--creator] [--mine] [--json]\n"
+     "ls [shm|msg|sem|chan] [--time] [--pid] [--creator] [--mine] [--json]\n"
      "       sysv ls --limits | --summary [--json]",
      "Lists the IPC objects of this IPC namespace in one table, as ipcs does.\n"
+     "'sysv ls chan' lists the message channels (<sysv/chan.h>): capacity, bytes\n"
+     "used, messages queued, sent and received, writer and reader pids, repairs.\n"
      "  -t, --time        add the times (shm: attach, detach; msg: send, receive;\n"
      "                    sem: last operation) and the last change\n"
      "  -p, --pid         add the pids (shm: creator, last attach or detach;\n"
@@ -36,7 +38,7 @@ static const struct cli_command commands[] = {
      "  -m, --mine        only objects the caller owns or created\n"
      "  -l, --limits      each kernel limit and how much of it is used\n"
      "  -u, --summary     how many objects, and how much memory, are in use\n" LIST_NOTE},
-    {"show", cmd_show, "show shm|msg|sem OBJECT [--json | --raw] [--noheadings]",
+    {"show", cmd_show, "show shm|msg|sem|chan OBJECT [--json | --raw] [--noheadings]",
      "Shows one object in full: its permission record, times and pids; for a set\n"
      "every semaphore's value, ncount, zcount and pid; for a queue each queued\n"
      "message's index, type and length, read without taking it.\n" OBJ_NOTE LIST_NOTE},

@@ -1,5 +1,5 @@
 /*
- * 11_job_board: putting it together. A small daemon that mixes the three
+ * 12_job_board: putting it together. A small daemon that mixes the three
  * kinds of IPC the way real ones do, survives a worker killed with
  * kill -9 in the middle of an update, and proves at the end that every job
  * was done exactly once.
@@ -27,7 +27,7 @@
  *   result, reports the repair and the time each stage took, and removes
  *   the queue, the segment and the mutex, on every way out (Ctrl-C too).
  *
- * Run it:  ./build/demo/samples/11_job_board [--workers N] [--jobs N]
+ * Run it:  ./build/demo/samples/12_job_board [--workers N] [--jobs N]
  *          [--no-crash] [--key name:board]
  * With --key the objects have that key, so `ipcs` or `sysv ls` in another
  * terminal shows them during a long run (--jobs 200000). Without it they
