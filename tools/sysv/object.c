@@ -339,6 +339,7 @@ static int no_options(int opt, const char *arg, void *ctx)
    Returns -1 to go on, or the exit status (--help, errors). */
 static int perm_target(int argc, char **argv, struct cli_obj *obj, sysv_perm *perm)
 {
+    memset(obj, 0, sizeof(*obj));
     static const struct option longopts[] = {CLI_OPT_HELP, {NULL, 0, NULL, 0}};
     int rc = cli_getopt(argc, argv, "", longopts, no_options, NULL);
     if (rc >= 0)
@@ -356,11 +357,17 @@ static int perm_target(int argc, char **argv, struct cli_obj *obj, sysv_perm *pe
     return -1;
 }
 
+/* Writes the changed record back (IPC_SET). */
+static int perm_apply(const struct cli_obj *obj, const sysv_perm *perm)
+{
+    int rc = sysv_perm_set(obj->kind, obj->id, perm);
+    return rc < 0 ? cli_fail(obj->label, rc, NULL) : CLI_OK;
+}
+
 int cmd_chmod(int argc, char **argv)
 {
     struct cli_obj obj;
     sysv_perm perm;
-    memset(&obj, 0, sizeof(obj)); /* the analyzer cannot see that it is filled */
     int rc = perm_target(argc, argv, &obj, &perm);
     if (rc >= 0)
         return rc;
@@ -369,8 +376,7 @@ int cmd_chmod(int argc, char **argv)
     if (cli_parse_mode(text, &mode) < 0)
         return cli_usage("bad MODE '%.16s': octal permissions from 0 to 0777", text);
     perm.mode = mode;
-    rc = sysv_perm_set(obj.kind, obj.id, &perm);
-    return rc < 0 ? cli_fail(obj.label, rc, NULL) : CLI_OK;
+    return perm_apply(&obj, &perm);
 }
 
 /* A user or group: a name, or a number that is not (uid_t)-1. */
@@ -399,7 +405,6 @@ int cmd_chown(int argc, char **argv)
 {
     struct cli_obj obj;
     sysv_perm perm;
-    memset(&obj, 0, sizeof(obj)); /* the analyzer cannot see that it is filled */
     int rc = perm_target(argc, argv, &obj, &perm);
     if (rc >= 0)
         return rc;
@@ -424,8 +429,7 @@ int cmd_chown(int argc, char **argv)
             return cli_usage("no group '%.64s'", colon + 1);
         perm.gid = (gid_t)v;
     }
-    rc = sysv_perm_set(obj.kind, obj.id, &perm);
-    return rc < 0 ? cli_fail(obj.label, rc, NULL) : CLI_OK;
+    return perm_apply(&obj, &perm);
 }
 
 /* ---- sysv qbytes --------------------------------------------------------- */
