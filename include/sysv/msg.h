@@ -20,8 +20,9 @@
  * Waiting: with timeout NULL a call blocks in the kernel as long as it
  * must; SYSV_NOWAIT never blocks; a timeout makes the call return
  * -ETIMEDOUT once it has passed, having sent or taken nothing. The kernel
- * has no timed msgsnd/msgrcv, so a timed call tries without blocking and
- * sleeps between tries (20 us, doubling to 2 ms): it returns about a tenth
+ * has no timed msgsnd/msgrcv, so a timed call tries without blocking,
+ * retries for 50 us (yielding the CPU, so a quick reply is taken at once),
+ * then sleeps between tries (20 us, doubling to 2 ms): it returns about a tenth
  * of a millisecond after its deadline (the scheduler permitting), costs
  * about a percent of one core while it waits, and may see a message up to
  * 2 ms after it arrives.
