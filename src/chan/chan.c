@@ -466,6 +466,8 @@ ssize_t sysv_chan_recv(sysv_chan *c, void *buf, size_t cap, int flags,
         if (len == PAD_LEN) {
             c->pos += c->capacity - (c->pos & (c->capacity - 1));
             __atomic_store_n(&h->rpos, c->pos, __ATOMIC_RELEASE);
+            /* Room freed: a writer may be waiting for it. */
+            wake_if_sleeping(c, &h->writer_sleeps, SEM_WBELL);
             continue;
         }
         if (len > c->max_message)

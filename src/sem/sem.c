@@ -263,10 +263,6 @@ int sysv_sem_open_id(sysv_semset *s, int id)
 
 int sysv__semop(int id, struct sembuf *ops, size_t nops, int flags, const sysv__deadline *deadline)
 {
-    int nowait_op = 0;
-    for (size_t i = 0; i < nops; i++)
-        nowait_op |= (ops[i].sem_flg & IPC_NOWAIT) != 0;
-
     for (int tries = 1;; tries++) {
         int rc;
         int had_time = 0;
@@ -291,6 +287,10 @@ int sysv__semop(int id, struct sembuf *ops, size_t nops, int flags, const sysv__
                timeout; with one, it is the timeout only if the call began
                with time left and used it up (a zero timeout never began
                with any, so an IPC_NOWAIT operation says -EAGAIN there). */
+            /* Only this path needs to know (not the one that succeeds). */
+            int nowait_op = 0;
+            for (size_t i = 0; i < nops; i++)
+                nowait_op |= (ops[i].sem_flg & IPC_NOWAIT) != 0;
             struct timespec left;
             if (!nowait_op || (had_time && sysv__deadline_left(deadline, &left) < 0))
                 return -ETIMEDOUT;
