@@ -707,3 +707,78 @@ TEST(chan_inspect_reads_the_status_without_a_role)
     CHECK_OK(shmctl(shm, IPC_RMID, NULL));
     CHECK_OK(semctl(sem, 0, IPC_RMID));
 }
+
+/* Posts that no sleeper takes (every writer's close rings the reader's
+   bell) pile up to SEMVMX: opening and closing must go on working, and a
+   closed writer's role must be free. */
+TEST(chan_roles_still_work_with_a_full_doorbell)
+{
+    sysv_chan w = SYSV_CHAN_INIT, r = SYSV_CHAN_INIT;
+    key_t key = open_pair(&w, &r, 4096);
+    CHECK_OK(sysv_chan_close(&w));
+    for (int i = 0; i < 32800; i++) {
+        CHECK_OK(sysv_chan_open(&w, key, 0, SYSV_CHAN_WRITER, 0));
+        CHECK_OK(sysv_chan_close(&w));
+    }
+    CHECK_EQ(semctl(r.semid, SEM_RBELL, GETVAL), 32767);
+    CHECK_OK(sysv_chan_open(&w, key, 0, SYSV_CHAN_WRITER, 0));
+    CHECK_OK(sysv_chan_send(&w, "x", 1, 0, NULL));
+    CHECK_OK(sysv_chan_close(&w));
+    sysv_chan_status st;
+    CHECK_OK(sysv_chan_stat(&r, &st));
+    CHECK_EQ(st.writer, 0);
+    char buf[8];
+    CHECK_EQ(sysv_chan_recv(&r, buf, sizeof(buf), 0, NULL), 1);
+    CHECK_ERR(sysv_chan_recv(&r, buf, sizeof(buf), 0, NULL), EPIPE);
+    CHECK_OK(sysv_chan_remove(&r));
+}
+
+/* A writer that sends one message and leaves at once, while the reader
+   waits in recv: the reader gets the message, never EPIPE first (the
+   writer may leave between the reader's look at the ring and its look at
+   the role). */
+struct hit_and_run {
+    key_t key;
+    h_gate go, opened, send;
+    int rounds;
+};
+
+static void send_one_and_leave(void *arg)
+{
+    struct hit_and_run *h = arg;
+    for (int i = 0; i < h->rounds; i++) {
+        h_gate_pass(&h->go, CHILD_MS);
+        sysv_chan w = SYSV_CHAN_INIT;
+        CHECK_OK(sysv_chan_open(&w, h->key, 0, SYSV_CHAN_WRITER, 0));
+        h_gate_open(&h->opened);
+        h_gate_pass(&h->send, CHILD_MS);
+        CHECK_OK(sysv_chan_send(&w, &i, sizeof(i), 0, NULL));
+        CHECK_OK(sysv_chan_close(&w));
+    }
+}
+
+TEST_MULTIPROC(chan_epipe_never_comes_before_the_last_message)
+{
+    key_t key = h_key();
+    sysv_chan r = SYSV_CHAN_INIT;
+    CHECK_OK(sysv_chan_open(&r, key, 4096, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
+    h_track(SYSV_SHM, r.shmid);
+    h_track(SYSV_SEM, r.semid);
+    struct hit_and_run h = {key, {{-1, -1}}, {{-1, -1}}, {{-1, -1}}, 2000};
+    h_gate_init(&h.go);
+    h_gate_init(&h.opened);
+    h_gate_init(&h.send);
+    pid_t writer = h_fork(send_one_and_leave, &h);
+    for (int i = 0; i < h.rounds; i++) {
+        h_gate_open(&h.go);
+        h_gate_pass(&h.opened, CHILD_MS); /* the writer holds its role */
+        h_gate_open(&h.send);             /* it sends and leaves while we wait */
+        int got = -1;
+        CHECK_EQ(sysv_chan_recv(&r, &got, sizeof(got), 0, NULL), (ssize_t)sizeof(got));
+        CHECK_EQ(got, i);
+    }
+    CHECK_EQ(h_wait(writer, CHILD_MS), 0);
+    char buf[8];
+    CHECK_ERR(sysv_chan_recv(&r, buf, sizeof(buf), 0, NULL), EPIPE);
+    CHECK_OK(sysv_chan_remove(&r));
+}

@@ -32,9 +32,10 @@
  *     at once, and gets -EPIPE once it has taken every message left;
  *   - the reader's position lives in the segment and moves only after a
  *     message is copied out, so a new reader resumes where a dead one
- *     stopped: a reader killed inside sysv_chan_recv may see that one
- *     message again (it never returned it), and a message recv returned is
- *     never delivered twice.
+ *     stopped: a reader killed inside sysv_chan_recv may lose the one
+ *     message it was taking (or, killed before it moved, leave it for the
+ *     next reader), never more, and a message recv returned is never
+ *     delivered twice.
  *
  * The channel uses one segment and one set of five semaphores, both with
  * the key given (SYSV_KEY_PRIVATE: new ones, known to this process only).

@@ -155,7 +155,8 @@ static uint64_t new_salt(void)
 
 /* Opens or creates the segment and sets up its header, holding SEM_INIT.
    On success c->shmid, c->base, c->capacity and c->salt are set. */
-static int open_segment(sysv_chan *c, key_t key, size_t capacity, int flags, mode_t mode)
+static int open_segment(sysv_chan *c, key_t key, size_t capacity, int flags, mode_t mode,
+                        int created)
 {
     struct sembuf lock = {SEM_INIT, -1, SEM_UNDO};
     struct sembuf unlock = {SEM_INIT, 1, SEM_UNDO};
@@ -209,6 +210,14 @@ static int open_segment(sysv_chan *c, key_t key, size_t capacity, int flags, mod
     }
     if (rc < 0 && shm.addr != NULL)
         (void)sysv_shm_detach(&shm);
+    if (rc < 0 && created && (key == SYSV_KEY_PRIVATE || sysv_lookup(SYSV_SHM, key) == -ENOENT)) {
+        /* This call made the set for a channel it could not make, and no
+           segment exists: nobody can have a channel on it. Removed while
+           SEM_INIT is held, so no other opener got past it; one waiting
+           for it gets EIDRM. A set that found a segment stays. */
+        (void)sysv_remove(SYSV_SEM, c->semid);
+        return rc;
+    }
     (void)chan_semop(c, &unlock, 1, SYSV_RESTART, NULL);
     return rc;
 }
@@ -270,11 +279,8 @@ int sysv_chan_open(sysv_chan *c, key_t key, size_t capacity, int flags, mode_t m
     c->semid = set.id;
     c->key = key;
 
-    rc = open_segment(c, key, capacity, flags, mode);
+    rc = open_segment(c, key, capacity, flags, mode, created);
     if (rc < 0) {
-        /* A set this call made for a channel it could not make goes too. */
-        if (created)
-            (void)sysv_remove(SYSV_SEM, set.id);
         c->semid = -1;
         return rc;
     }
@@ -290,6 +296,13 @@ int sysv_chan_open(sysv_chan *c, key_t key, size_t capacity, int flags, mode_t m
         {bell, -1, SEM_UNDO},
     };
     rc = chan_semop(c, take, 3, SYSV_RESTART, NULL);
+    if (rc == -ERANGE) {
+        /* The bell is at SEMVMX (posts nobody took): -1 then +1 arms the
+           same undo without passing the maximum. */
+        take[1] = (struct sembuf){bell, -1, IPC_NOWAIT | SEM_UNDO};
+        take[2] = (struct sembuf){bell, 1, 0};
+        rc = chan_semop(c, take, 3, SYSV_RESTART, NULL);
+    }
     if (rc < 0) {
         sysv_shm shm = {c->shmid, key, 0, c->base, 0};
         (void)sysv_shm_detach(&shm);
@@ -299,7 +312,8 @@ int sysv_chan_open(sysv_chan *c, key_t key, size_t capacity, int flags, mode_t m
 
     struct chan_shared *h = shared(c);
     c->role = role;
-    c->max_message = c->capacity / 4;
+    /* A record's length is 32 bits, and PAD_LEN is taken. */
+    c->max_message = c->capacity / 4 < PAD_LEN - 1 ? c->capacity / 4 : PAD_LEN - 1;
     if (writer) {
         if (__atomic_load_n(&h->writer_pid, __ATOMIC_ACQUIRE) != 0)
             repair_writer(c); /* the last writer died holding the role */
@@ -334,14 +348,27 @@ static int wait_for(const sysv_chan *c, uint64_t end, int (*ready)(const sysv_ch
                 break;
         }
     }
+    if (flags & SYSV_NOWAIT) {
+        /* No sleep, so no flag: a post for a sleeper that never sleeps
+           would only pile up on the bell. */
+        if (ready(c, end))
+            return 0;
+        int rc = gone != NULL ? gone(c) : 0;
+        /* gone() read the role after the writer left: anything it
+           committed before is visible now. */
+        if (ready(c, end))
+            return 0;
+        return rc < 0 ? rc : -EAGAIN;
+    }
     for (;;) {
         __atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         int rc = ready(c, end) ? 1 : 0;
-        if (rc == 0 && gone != NULL)
+        if (rc == 0 && gone != NULL) {
             rc = gone(c);
-        if (rc == 0 && (flags & SYSV_NOWAIT))
-            rc = -EAGAIN;
+            if (rc < 0 && ready(c, end))
+                rc = 1; /* it sent, then left: take what it sent first */
+        }
         if (rc == 0) {
             struct sembuf sleep_op = {bell, -1, 0};
             rc = chan_semop(c, &sleep_op, 1, flags & SYSV_RESTART, deadline);
@@ -567,8 +594,13 @@ int sysv_chan_close(sysv_chan *c)
     /* Give the role back and post the peer's bell, both with SEM_UNDO so
        the adjustments taken at open are cancelled. */
     unsigned short bell = writer ? SEM_RBELL : SEM_WBELL;
-    struct sembuf give[2] = {{writer ? SEM_WRITER : SEM_READER, 1, SEM_UNDO}, {bell, 1, SEM_UNDO}};
-    (void)chan_semop(c, give, 2, SYSV_RESTART, NULL); /* gone already: nothing to give */
+    struct sembuf give = {writer ? SEM_WRITER : SEM_READER, 1, SEM_UNDO};
+    struct sembuf ring_bell = {bell, 1, SEM_UNDO};
+    /* Separately: a bell at SEMVMX (ERANGE) must not keep the role. Such
+       a bell wakes its sleeper anyway; its undo, left armed, is capped by
+       the kernel at exit. Errors: the set is gone, nothing to give. */
+    (void)chan_semop(c, &give, 1, SYSV_RESTART, NULL);
+    (void)chan_semop(c, &ring_bell, 1, SYSV_RESTART, NULL);
     detach(c);
     return 0;
 }
