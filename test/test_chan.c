@@ -26,14 +26,21 @@
 #define CHILD_MS 20000
 #define SLEEPS_IN SYS_semtimedop /* glibc's semop is semtimedop on x86_64 */
 
+/* Creates the channel with this key in one role, and records its segment
+   and set for the harness's leak check. */
+static void create_chan(sysv_chan *c, key_t key, size_t capacity, int role)
+{
+    CHECK_OK(sysv_chan_open(c, key, capacity, role | SYSV_CREATE | SYSV_EXCL, 0600));
+    h_track(SYSV_SHM, c->shmid);
+    h_track(SYSV_SEM, c->semid);
+}
+
 /* Opens a writer (creating) and a reader on a new key, both in this
    process: one process may hold both roles through two handles. */
 static key_t open_pair(sysv_chan *w, sysv_chan *r, size_t capacity)
 {
     key_t key = h_key();
-    CHECK_OK(sysv_chan_open(w, key, capacity, SYSV_CHAN_WRITER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, w->shmid);
-    h_track(SYSV_SEM, w->semid);
+    create_chan(w, key, capacity, SYSV_CHAN_WRITER);
     CHECK_OK(sysv_chan_open(r, key, 0, SYSV_CHAN_READER, 0));
     return key;
 }
@@ -289,9 +296,7 @@ TEST(chan_epipe_only_after_a_writer_was_there_and_left)
 {
     key_t key = h_key();
     sysv_chan r = SYSV_CHAN_INIT, w = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&r, key, 4096, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, r.shmid);
-    h_track(SYSV_SEM, r.semid);
+    create_chan(&r, key, 4096, SYSV_CHAN_READER);
     char buf[16];
     /* No writer ever: just empty. */
     CHECK_ERR(sysv_chan_recv(&r, buf, sizeof(buf), SYSV_NOWAIT, NULL), EAGAIN);
@@ -340,9 +345,7 @@ TEST_MULTIPROC(chan_writer_death_wakes_a_blocked_reader_with_epipe)
 {
     key_t key = h_key();
     sysv_chan c = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&c, key, 4096, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, c.shmid);
-    h_track(SYSV_SEM, c.semid);
+    create_chan(&c, key, 4096, SYSV_CHAN_READER);
     CHECK_OK(sysv_chan_close(&c)); /* the reader's role goes to the child */
     struct peer p = {key, {{-1, -1}}, EPIPE};
     h_gate_init(&p.ready);
@@ -368,9 +371,7 @@ TEST_MULTIPROC(chan_remove_wakes_a_blocked_reader_with_eidrm)
 {
     key_t key = h_key();
     sysv_chan w = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&w, key, 4096, SYSV_CHAN_WRITER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, w.shmid);
-    h_track(SYSV_SEM, w.semid);
+    create_chan(&w, key, 4096, SYSV_CHAN_WRITER);
     struct peer p = {key, {{-1, -1}}, EIDRM};
     pid_t reader = h_fork(block_in_recv, &p);
     h_wait_syscall(reader, SLEEPS_IN, CHILD_MS);
@@ -405,9 +406,7 @@ TEST_MULTIPROC(chan_a_dead_writers_half_record_is_discarded_and_counted)
 {
     key_t key = h_key();
     sysv_chan r = SYSV_CHAN_INIT, w = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&r, key, 4096, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, r.shmid);
-    h_track(SYSV_SEM, r.semid);
+    create_chan(&r, key, 4096, SYSV_CHAN_READER);
     struct peer p = {key, {{-1, -1}}, 0};
     CHECK_EQ(h_wait(h_fork(die_mid_record, &p), CHILD_MS), 128 + SIGKILL);
     sysv_chan_status st;
@@ -516,9 +515,7 @@ TEST_MULTIPROC(chan_soak_writers_killed_at_random_points)
 {
     key_t key = h_key();
     sysv_chan c = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&c, key, 16384, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, c.shmid);
-    h_track(SYSV_SEM, c.semid);
+    create_chan(&c, key, 16384, SYSV_CHAN_READER);
     CHECK_OK(sysv_chan_close(&c));
     struct ledger *ledger = new_ledger();
     struct soak rs = {key, ledger, SOAK_KILLS, 200};
@@ -606,9 +603,7 @@ TEST_MULTIPROC(chan_soak_readers_killed_at_random_points)
 {
     key_t key = h_key();
     sysv_chan c = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&c, key, 4096, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, c.shmid);
-    h_track(SYSV_SEM, c.semid);
+    create_chan(&c, key, 4096, SYSV_CHAN_READER);
     CHECK_OK(sysv_chan_close(&c));
     struct ledger *ledger = new_ledger();
     struct soak rs = {key, ledger, 0, 0};
@@ -761,9 +756,7 @@ TEST_MULTIPROC(chan_epipe_never_comes_before_the_last_message)
 {
     key_t key = h_key();
     sysv_chan r = SYSV_CHAN_INIT;
-    CHECK_OK(sysv_chan_open(&r, key, 4096, SYSV_CHAN_READER | SYSV_CREATE | SYSV_EXCL, 0600));
-    h_track(SYSV_SHM, r.shmid);
-    h_track(SYSV_SEM, r.semid);
+    create_chan(&r, key, 4096, SYSV_CHAN_READER);
     struct hit_and_run h = {key, {{-1, -1}}, {{-1, -1}}, {{-1, -1}}, 2000};
     h_gate_init(&h.go);
     h_gate_init(&h.opened);

@@ -65,6 +65,14 @@ static int out_of_range(const struct cli_obj *obj, size_t offset, size_t len, si
     return cli_fail(obj->label, -ERANGE, words);
 }
 
+static int offset_past_end(const struct cli_obj *obj, size_t offset, size_t size)
+{
+    char words[96];
+    (void)snprintf(words, sizeof(words), "offset %zu is past the end of the segment (%zu bytes)",
+                   offset, size);
+    return cli_fail(obj->label, -ERANGE, words);
+}
+
 int cmd_shm_read(int argc, char **argv)
 {
     static const struct option longopts[] = {{"offset", required_argument, NULL, 'o'},
@@ -80,10 +88,7 @@ int cmd_shm_read(int argc, char **argv)
         return rc;
     size_t len = o.have_length ? o.length : (o.offset <= shm.size ? shm.size - o.offset : 0);
     if (o.offset > shm.size) {
-        char words[96];
-        (void)snprintf(words, sizeof(words),
-                       "offset %zu is past the end of the segment (%zu bytes)", o.offset, shm.size);
-        rc = cli_fail(obj.label, -ERANGE, words);
+        rc = offset_past_end(&obj, o.offset, shm.size);
     } else if (len > shm.size - o.offset) {
         rc = out_of_range(&obj, o.offset, len, shm.size);
     } else {
@@ -109,10 +114,7 @@ int cmd_shm_write(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (o.offset > shm.size) {
-        char words[96];
-        (void)snprintf(words, sizeof(words),
-                       "offset %zu is past the end of the segment (%zu bytes)", o.offset, shm.size);
-        rc = cli_fail(obj.label, -ERANGE, words);
+        rc = offset_past_end(&obj, o.offset, shm.size);
         (void)sysv_shm_detach(&shm);
         return rc;
     }
